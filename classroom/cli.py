@@ -1,0 +1,76 @@
+"""`classroom`: the thin command-line layer over nbgrader that the Makefile calls."""
+import argparse
+import sys
+
+from tqdm import tqdm
+
+from classroom import course
+
+
+def cmd_release(args):
+    from classroom.nbgrader_api import Course
+    c = Course()
+    for module_id in tqdm(args.modules or course.modules(), desc="generate_assignment", unit="module"):
+        c.generate_assignment(module_id)
+    print(f"release/ regenerated for {len(args.modules or course.modules())} modules")
+
+
+def cmd_check(args):
+    from classroom.check import check_module
+    problems = []
+    for module_id in args.modules or course.modules():
+        found = check_module(module_id)
+        print(f"{module_id}: {'ok' if not found else f'{len(found)} problem(s)'}", flush=True)
+        problems += found
+    for p in problems:
+        print("  -", p)
+    return 1 if problems else 0
+
+
+def cmd_autograde(args):
+    from classroom.grading import autograde_all
+    failures = autograde_all(modules=[args.module] if args.module else None,
+                             students=[args.student] if args.student else None)
+    return 1 if failures else 0
+
+
+def cmd_feedback(args):
+    from classroom.grading import feedback_all
+    return 1 if feedback_all() else 0
+
+
+def cmd_report(args):
+    from classroom import grades
+    from classroom.nbgrader_api import Course
+    table, max_scores, path = grades.export(Course().db_url)
+    print(grades.summary(table, max_scores))
+    print(f"wrote {path.relative_to(course.ROOT)}")
+
+
+def cmd_demo(args):
+    from classroom.demo import run_demo
+    return run_demo()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="classroom", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("release", help="nbgrader generate_assignment for every module -> release/")
+    p.add_argument("modules", nargs="*")
+    p.set_defaults(func=cmd_release)
+    p = sub.add_parser("check", help="authoring gate: solution full marks, release zero, mutants caught")
+    p.add_argument("modules", nargs="*")
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("autograde", help="autograde submitted/")
+    p.add_argument("--module")
+    p.add_argument("--student")
+    p.set_defaults(func=cmd_autograde)
+    sub.add_parser("feedback", help="generate feedback for every graded submission").set_defaults(func=cmd_feedback)
+    sub.add_parser("report", help="export the gradebook: score table CSV and summary").set_defaults(func=cmd_report)
+    sub.add_parser("demo", help="release, grade a demo class, export grades").set_defaults(func=cmd_demo)
+    args = parser.parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""`make demo`: release every module, hand in work for a small demo class, autograde, feed back, export.
+
+The class: `ada` submits the solution, `ben` submits the untouched release, `cam` submits the solution
+with the first listed typical bug (mutant) of each module. Running it again gives the same grades.
+"""
+import nbformat
+
+from classroom import course, grades, submissions
+from classroom.grading import autograde_all, feedback_all
+from classroom.nbgrader_api import Course
+
+DEMO_STUDENTS = ("ada", "ben", "cam")
+
+
+def demo_notebooks(module_id, release_nb, source_nb):
+    bugs = submissions.mutants(module_id)[:1]
+    return {
+        "ada": submissions.fill(release_nb, source_nb),
+        "ben": release_nb,
+        "cam": submissions.fill(release_nb, source_nb, bugs[0] if bugs else None),
+    }
+
+
+def run_demo(c=None, modules=None):
+    c = c or Course()
+    modules = modules or course.modules()
+    for module_id in modules:
+        c.generate_assignment(module_id)
+        release_nb = nbformat.read(str(c.root / "release" / module_id / f"{module_id}.ipynb"), as_version=4)
+        source_nb = nbformat.read(str(c.root / "source" / module_id / f"{module_id}.ipynb"), as_version=4)
+        for student, nb in demo_notebooks(module_id, release_nb, source_nb).items():
+            submissions.write(nb, c.submission_path(module_id, student))
+    failures = autograde_all(modules, DEMO_STUDENTS, c)
+    failures += feedback_all(modules, DEMO_STUDENTS, c)
+    table, max_scores, path = grades.export(c.db_url, c.root / "gradebook" / "exports")
+    print(grades.summary(table, max_scores))
+    print(f"\nscores: {path}\nfeedback: {c.root / 'feedback'}/<student>/<module>/")
+    return 1 if failures else 0

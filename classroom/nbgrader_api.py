@@ -1,0 +1,93 @@
+"""One way in to nbgrader: its Python API, configured from nbgrader_config.py, with every result checked."""
+import contextlib
+import os
+import sys
+import warnings
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.apps import NbGraderAPI
+from sqlalchemy.exc import SAWarning
+from traitlets.config.loader import PyFileConfigLoader
+
+from classroom import course
+
+
+# nbgrader runs `alembic` (gradebook migrations) as a command: make this interpreter's tools findable,
+# however the course tooling was started (make, pytest, a plain .venv/bin/python).
+_bin = str(Path(sys.executable).parent)
+if _bin not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _bin + os.pathsep + os.environ.get("PATH", "")
+
+
+# nbgrader 0.9's gradebook triggers SQLAlchemy autoflush warnings on every autograde; they are not ours to fix.
+warnings.filterwarnings("ignore", category=SAWarning)
+
+
+class NbgraderError(RuntimeError):
+    """An nbgrader step failed; the message holds nbgrader's own traceback and log."""
+
+
+def load_config(root=course.ROOT):
+    """nbgrader_config.py, re-pointed at `root` (a course directory) with its own gradebook there."""
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course.ROOT)).load_config()
+    root = Path(root).resolve()
+    if root != course.ROOT:
+        config.CourseDirectory.root = str(root)
+        config.CourseDirectory.db_url = "sqlite:///" + str(root / "gradebook" / "gradebook.db")
+    (Path(config.CourseDirectory.root) / "gradebook").mkdir(parents=True, exist_ok=True)
+    return config
+
+
+class Course:
+    """A course directory (the repository itself, or a scratch copy used by `make check` and the tests)."""
+
+    def __init__(self, root=course.ROOT):
+        self.root = Path(root).resolve()
+        self.config = load_config(self.root)
+        self.db_url = self.config.CourseDirectory.db_url
+        self.api = NbGraderAPI(config=self.config)
+
+    def _run(self, what, result):
+        if not result.get("success"):
+            raise NbgraderError(f"nbgrader {what} failed\n{result.get('error', '')}\n{result.get('log', '')}")
+        return result
+
+    @contextlib.contextmanager
+    def _in_root(self):
+        # nbgrader resolves a few paths (e.g. the kernel's working directory) against the cwd.
+        previous = os.getcwd()
+        os.chdir(self.root)
+        try:
+            yield
+        finally:
+            os.chdir(previous)
+
+    def generate_assignment(self, module_id):
+        with self._in_root():
+            return self._run(f"generate_assignment {module_id}", self.api.generate_assignment(module_id, force=True))
+
+    def autograde(self, module_id, student_id):
+        with self._in_root():
+            return self._run(f"autograde {module_id} for {student_id}", self.api.autograde(module_id, student_id, force=True))
+
+    def generate_feedback(self, module_id, student_id):
+        with self._in_root():
+            return self._run(f"generate_feedback {module_id} for {student_id}",
+                             self.api.generate_feedback(module_id, student_id, force=True))
+
+    def submission_path(self, module_id, student_id, step="submitted"):
+        return self.root / step / student_id / module_id / f"{module_id}.ipynb"
+
+    def submitted_students(self, module_id):
+        base = self.root / "submitted"
+        return sorted(p.name for p in base.iterdir() if (p / module_id).is_dir()) if base.is_dir() else []
+
+    def cell_scores(self, module_id, student_id):
+        """{grade_id: (score, max_score, needs_manual_grade)} for one graded submission, from the gradebook."""
+        with Gradebook(self.db_url) as gb:
+            try:
+                nb = gb.find_submission_notebook(module_id, module_id, student_id)
+            except MissingEntry:
+                return {}
+            return {g.name: (g.score, g.max_score, g.needs_manual_grade) for g in nb.grades}
