@@ -42,8 +42,9 @@ def cmd_feedback(args):
 def cmd_report(args):
     from classroom import grades
     from classroom.nbgrader_api import Course
-    table, max_scores, path = grades.export(Course().db_url)
-    print(grades.summary(table, max_scores))
+    c = Course()
+    table, max_scores, path = grades.export(c.db_url)
+    print(grades.summary(table, max_scores, grades.awaiting_manual_grade(c.db_url)))
     print(f"wrote {path.relative_to(course.ROOT)}")
 
 

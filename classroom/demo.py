@@ -33,6 +33,6 @@ def run_demo(c=None, modules=None):
     failures = autograde_all(modules, DEMO_STUDENTS, c)
     failures += feedback_all(modules, DEMO_STUDENTS, c)
     table, max_scores, path = grades.export(c.db_url, c.root / "gradebook" / "exports")
-    print(grades.summary(table, max_scores))
+    print(grades.summary(table, max_scores, grades.awaiting_manual_grade(c.db_url)))
     print(f"\nscores: {path}\nfeedback: {c.root / 'feedback'}/<student>/<module>/")
     return 1 if failures else 0

@@ -25,6 +25,18 @@ def score_table(db_url):
     return table, pd.Series(max_scores, name="max_score")
 
 
+def awaiting_manual_grade(db_url):
+    """Number of written answers per student that still need a TA's grade."""
+    counts = {}
+    with Gradebook(db_url) as gb:
+        for assignment in gb.assignments:
+            for sub in assignment.submissions:
+                for nb in sub.notebooks:
+                    pending = sum(1 for g in nb.grades if g.needs_manual_grade)
+                    counts[sub.student.id] = counts.get(sub.student.id, 0) + pending
+    return counts
+
+
 def export(db_url, directory=course.GRADEBOOK / "exports"):
     """Write scores.csv (student x module, with a max_score row) and return (table, max_scores, path)."""
     table, max_scores = score_table(db_url)
@@ -37,12 +49,15 @@ def export(db_url, directory=course.GRADEBOOK / "exports"):
     return table, max_scores, path
 
 
-def summary(table, max_scores):
-    """A short text summary: each student's percentage, and each module's mean."""
+def summary(table, max_scores, pending=None):
+    """A short text summary: each student's percentage, each module's mean, and what awaits a TA."""
     total_max = max_scores[table.columns].sum()
     lines = [table.round(1).to_string(na_rep="-"), ""]
     percent = (100 * table.sum(axis=1, min_count=1) / total_max).round(1)
     lines.append("overall %: " + ", ".join(f"{s} {p}" for s, p in percent.items()))
     lines.append("module mean / max: " + ", ".join(
         f"{m} {table[m].mean():.1f}/{max_scores[m]:.0f}" for m in table.columns))
+    if pending and any(pending.values()):
+        lines.append("written answers awaiting a TA (formgrader): " + ", ".join(
+            f"{s} {n}" for s, n in sorted(pending.items()) if n))
     return "\n".join(lines)
