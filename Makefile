@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+SANDBOX := $(VENV)/.sandbox
 MODULE ?=
 STUDENT ?=
 
-.PHONY: help venv package release check test demo autograde feedback report data milestones bench clean
+.PHONY: help venv sandbox package release check test demo autograde feedback report data milestones bench clean
 
 help:
 	@echo "make demo        release all modules, grade a demo class, export the gradebook"
@@ -15,7 +16,7 @@ help:
 	@echo "make release     regenerate release/ with nbgrader generate_assignment"
 	@echo "make check       authoring gate: solution full marks, blank release zero, mutants caught"
 	@echo "make autograde   autograde submitted/ (MODULE=01_tensor STUDENT=alice to narrow)"
-	@echo "make report      gradebook exports (CSV score table and summary)"
+	@echo "make report      TA reports: scores, LMS CSV, pass rates, flags, grading queue, report.html"
 	@echo "make data        fetch MNIST / Fashion-MNIST into the data cache"
 	@echo "make milestones  train milestones 01-03 on real data (slow)"
 	@echo "make bench       tinytorch vs NumPy vs PyTorch CPU (installs the torch extra)"
@@ -29,16 +30,26 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
+# Student kernels run under bubblewrap (see README, "Grading safely"); installed from Debian by name.
+$(SANDBOX): $(STAMP)
+	@command -v bwrap >/dev/null || (apt-get update -qq && apt-get install -y -qq bubblewrap) || \
+	  { echo "bubblewrap is needed to sandbox student code: install it (apt-get install bubblewrap) as root"; exit 1; }
+	@command -v setpriv >/dev/null && command -v prlimit >/dev/null || \
+	  { echo "setpriv and prlimit (util-linux) are needed for the sandbox's limits"; exit 1; }
+	touch $(SANDBOX)
+
+sandbox: $(SANDBOX)
+
 package: $(STAMP)
 	$(PY) -m classroom.export
 
 release: $(STAMP)
 	$(PY) -m classroom.cli release
 
-check: $(STAMP)
+check: $(SANDBOX)
 	$(PY) -m classroom.cli check $(MODULE)
 
-autograde: $(STAMP)
+autograde: $(SANDBOX)
 	$(PY) -m classroom.cli autograde $(if $(MODULE),--module $(MODULE)) $(if $(STUDENT),--student $(STUDENT))
 
 feedback: $(STAMP)
@@ -47,10 +58,10 @@ feedback: $(STAMP)
 report: $(STAMP)
 	$(PY) -m classroom.cli report
 
-demo: $(STAMP)
+demo: $(SANDBOX)
 	$(PY) -m classroom.cli demo
 
-test: $(STAMP)
+test: $(SANDBOX)
 	$(PY) -m pytest -n 2 tests
 
 data: $(STAMP)

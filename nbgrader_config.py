@@ -7,18 +7,34 @@ here = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.root = here
 c.CourseDirectory.course_id = "tinytorch"
 # The gradebook is sqlite by default; set TINYTORCH_DB_URL (any SQLAlchemy URL) to use another database.
+# Parallel graders write to it in turn: sqlite waits up to `timeout` seconds for the lock.
 c.CourseDirectory.db_url = os.environ.get(
-    "TINYTORCH_DB_URL", "sqlite:///" + os.path.join(here, "gradebook", "gradebook.db"))
+    "TINYTORCH_DB_URL", "sqlite:///" + os.path.join(here, "gradebook", "gradebook.db") + "?timeout=60")
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 
 # What a student sees where a solution was stripped.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# A cell that runs longer than this is stopped and the notebook graded as it stands.
-c.Execute.timeout = 120
-c.Execute.interrupt_on_timeout = True
-c.ExecutePreprocessor.timeout = 120
 
 # Students hand in through the course's own submitted/ folder; keep nbgrader's exchange inside the course.
 c.Exchange.root = os.path.join(here, "exchange")
+
+# --- Grading student code safely (classroom/execute.py, classroom/sandbox.py) -----------------------
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades)
+
+from classroom.execute import GuardedExecute  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+c.GuardedExecute.timeout = 60            # seconds per cell, then the kernel is killed
+c.Sandbox.enabled = True                 # bubblewrap; `make sandbox` installs it
+c.Sandbox.allow_unsandboxed = False      # True only to grade trusted code where bwrap is unavailable
+c.Sandbox.memory_mb = 2048
+c.Sandbox.max_processes = 64
+c.Sandbox.output_limit_kb = 1024
+# Modules whose solutions students may hold; a kernel grading M imports only those before M.
+c.Classroom.published = []               # [] = all (demo); in a term, e.g. ["01_tensor", "02_activations"]
+c.Classroom.workers = 0                  # parallel autograde workers; 0 = one per core

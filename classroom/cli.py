@@ -1,6 +1,7 @@
 """`classroom`: the thin command-line layer over nbgrader that the Makefile calls."""
 import argparse
 import sys
+from pathlib import Path
 
 from tqdm import tqdm
 
@@ -40,12 +41,14 @@ def cmd_feedback(args):
 
 
 def cmd_report(args):
-    from classroom import grades
     from classroom.nbgrader_api import Course
+    from classroom.report import build_report
     c = Course()
-    table, max_scores, path = grades.export(c.db_url)
-    print(grades.summary(table, max_scores, grades.awaiting_manual_grade(c.db_url)))
-    print(f"wrote {path.relative_to(course.ROOT)}")
+    r = build_report(c, args.out, args.formgrader_url)
+    print("\n".join(r.summary_lines()))
+    where = r.html_path.parent
+    print(f"wrote {', '.join(p.name for p in r.files if p != r.html_path)} to {where}")
+    print(f"report: {r.html_path}")
 
 
 def cmd_demo(args):
@@ -67,7 +70,12 @@ def main(argv=None):
     p.add_argument("--student")
     p.set_defaults(func=cmd_autograde)
     sub.add_parser("feedback", help="generate feedback for every graded submission").set_defaults(func=cmd_feedback)
-    sub.add_parser("report", help="export the gradebook: score table CSV and summary").set_defaults(func=cmd_report)
+    p = sub.add_parser("report", help="gradebook exports for TAs: scores, LMS CSV, test pass rates, manual-grading "
+                                      "queue, integrity flags, plot, report.html")
+    p.add_argument("--out", type=Path, help="output directory (default: gradebook/exports)")
+    p.add_argument("--formgrader-url", help="address of the Jupyter server running the formgrader, e.g. "
+                                            "http://localhost:8888, to make the grading queue clickable")
+    p.set_defaults(func=cmd_report)
     sub.add_parser("demo", help="release, grade a demo class, export grades").set_defaults(func=cmd_demo)
     args = parser.parse_args(argv)
     return args.func(args) or 0

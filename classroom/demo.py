@@ -30,9 +30,9 @@ def run_demo(c=None, modules=None):
         source_nb = nbformat.read(str(c.root / "source" / module_id / f"{module_id}.ipynb"), as_version=4)
         for student, nb in demo_notebooks(module_id, release_nb, source_nb).items():
             submissions.write(nb, c.submission_path(module_id, student))
-    failures = autograde_all(modules, DEMO_STUDENTS, c)
-    failures += feedback_all(modules, DEMO_STUDENTS, c)
+    flagged = autograde_all(modules, DEMO_STUDENTS, c)
+    failures = feedback_all(modules, DEMO_STUDENTS, c)
     table, max_scores, path = grades.export(c.db_url, c.root / "gradebook" / "exports")
     print(grades.summary(table, max_scores, grades.awaiting_manual_grade(c.db_url)))
     print(f"\nscores: {path}\nfeedback: {c.root / 'feedback'}/<student>/<module>/")
-    return 1 if failures else 0
+    return 1 if failures or flagged else 0

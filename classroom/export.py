@@ -42,12 +42,20 @@ def public_names(code):
     return [n for n in names if not n.startswith("_")]
 
 
-def build_package():
-    """Return {relative file name: text} for the whole package, from all source notebooks."""
+SHARED = ("testing",)  # given helpers every module's tests use; exported even when their module is not
+
+
+def build_package(modules=None):
+    """Return {relative file name: text} for the package built from `modules` (default: all) in course order.
+
+    Cells exported to a shared target (tinytorch.testing) hold no solution and are always included.
+    """
     files, sources = {}, {}
     for module_id in course.modules():
         path = course.source_notebook(module_id)
         for target, code in exported_cells(path):
+            if modules is not None and module_id not in modules and target not in SHARED:
+                continue
             files.setdefault(target, []).append(code)
             sources.setdefault(target, [])
             rel = str(path.relative_to(course.ROOT))

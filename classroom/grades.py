@@ -1,4 +1,4 @@
-"""Gradebook exports with pandas: a student x module score table (CSV) and a printed summary."""
+"""Gradebook exports with pandas: a student x module score table, an LMS import CSV and a printed summary."""
 import pandas as pd
 from nbgrader.api import Gradebook, MissingEntry
 
@@ -25,6 +25,40 @@ def score_table(db_url):
     return table, pd.Series(max_scores, name="max_score")
 
 
+def lms_table(db_url, table=None, max_scores=None):
+    """One row per student, ready for a gradebook import into an LMS (Canvas, Moodle, Blackboard, ...).
+
+    Columns, in order:
+      student_id            the nbgrader student id (map it to the LMS's login / SIS id column on import)
+      last_name, first_name, email
+                            from the nbgrader student record (empty when nbgrader has none)
+      <module id> ...       one column per module, e.g. `01_tensor`: the module score as a percentage of its
+                            max score, 0-100 with 2 decimals; EMPTY when the student has no graded
+                            submission (LMSs read an empty cell as "no grade", not as zero)
+      total                 percentage of the whole course's max score, 2 decimals; a missing submission
+                            counts as 0 here
+
+    Scores are nbgrader's: autograded points plus any manual grade already given. Written answers still
+    awaiting a TA count as 0 until graded, so re-export after manual grading before importing.
+    """
+    if table is None or max_scores is None:
+        table, max_scores = score_table(db_url)
+    with Gradebook(db_url) as gb:
+        people = {s.id: (s.last_name or "", s.first_name or "", s.email or "") for s in gb.students}
+    names = [people.get(s, ("", "", "")) for s in table.index]
+    maxima = max_scores.reindex(table.columns).astype(float)
+    out = pd.DataFrame({"student_id": table.index,
+                        "last_name": [n[0] for n in names],
+                        "first_name": [n[1] for n in names],
+                        "email": [n[2] for n in names]})
+    for m in table.columns:
+        out[m] = (100 * table[m] / maxima[m]).round(2).to_numpy() if maxima[m] > 0 else float("nan")
+    total_max = maxima.sum()
+    out["total"] = (100 * table.fillna(0).sum(axis=1) / total_max).round(2).to_numpy() if total_max > 0 \
+        else float("nan")
+    return out
+
+
 def awaiting_manual_grade(db_url):
     """Number of written answers per student that still need a TA's grade."""
     counts = {}
@@ -38,7 +72,10 @@ def awaiting_manual_grade(db_url):
 
 
 def export(db_url, directory=course.GRADEBOOK / "exports"):
-    """Write scores.csv (student x module, with a max_score row) and return (table, max_scores, path)."""
+    """Write scores.csv (student x module, with a max_score row) and lms.csv (see `lms_table`).
+
+    Returns (table, max_scores, path of scores.csv).
+    """
     table, max_scores = score_table(db_url)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "scores.csv"
@@ -46,6 +83,7 @@ def export(db_url, directory=course.GRADEBOOK / "exports"):
     out["total"] = table.sum(axis=1, min_count=1)
     out.loc["max_score"] = list(max_scores[table.columns]) + [max_scores[table.columns].sum()]
     out.round(2).to_csv(path)
+    lms_table(db_url, table, max_scores).to_csv(directory / "lms.csv", index=False, float_format="%.2f")
     return table, max_scores, path
 
 

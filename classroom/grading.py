@@ -1,36 +1,154 @@
-"""Autograde and feedback over the whole of submitted/: one bad submission never stops the batch."""
+"""Autograde and feedback over submitted/: parallel, sandboxed, and one bad submission never stops the batch.
+
+Each submission is checked before nbgrader sees it (expected notebook name, valid notebook JSON); whatever
+goes wrong — a broken file, a kernel killed for time, memory or output, nbgrader refusing it — ends as a
+gradebook entry worth zero where nothing was earned, plus a recorded reason in
+gradebook/events/<student>/<module>.json. The rest of the class is graded either way.
+"""
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
 from tqdm import tqdm
 
 from classroom import course
+from classroom.config import Classroom
+from classroom.execute import read_events as _read_events, write_events
+from classroom.integrity import scan_notebook
 from classroom.nbgrader_api import Course, NbgraderError
 
 
-def _pairs(c, modules=None, students=None):
-    for module_id in modules or course.modules():
-        for student in c.submitted_students(module_id):
-            if students is None or student in students:
-                yield module_id, student
+
+def submissions(c, modules=None, students=None):
+    """(module, student) pairs found in submitted/, in course order."""
+    return [(m, s) for m in (modules or course.modules()) for s in c.submitted_students(m)
+            if students is None or s in students]
 
 
-def _each(step, c, pairs, desc):
-    """Run `step(module, student)` for every pair; collect failures instead of stopping."""
-    failures = []
-    for module_id, student in tqdm(pairs, desc=desc, unit="notebook"):
+def precheck(c, module_id, student):
+    """Events that stop a submission before it runs: no notebook of the expected name, or not a notebook."""
+    folder = c.root / "submitted" / student / module_id
+    expected = folder / f"{module_id}.ipynb"
+    if not expected.is_file():
+        found = sorted(p.name for p in folder.glob("*.ipynb")) or "no notebook"
+        return [{"kind": "wrong_name", "cell": None, "detail": f"expected {expected.name}, found {found}"}]
+    try:
+        nb = nbformat.read(str(expected), as_version=4)
+        nbformat.validate(nb)
+    except Exception as err:  # any parse or schema failure: the file is not a notebook we can grade
+        return [{"kind": "invalid_notebook", "cell": None, "detail": f"{type(err).__name__}: {str(err)[:300]}"}]
+    return []
+
+
+def integrity_events(c, module_id, student):
+    nb = nbformat.read(str(c.submission_path(module_id, student)), as_version=4)
+    release = nbformat.read(str(c.root / "release" / module_id / f"{module_id}.ipynb"), as_version=4)
+    return scan_notebook(nb, module_id, release)
+
+
+def zero_autograded(c, module_id, student):
+    """Withhold the autograded points of a flagged submission: a manual score of 0 that a TA can revise."""
+    with Gradebook(c.db_url) as gb:
+        for nb in gb.find_submission(module_id, student).notebooks:
+            for grade in nb.grades:
+                if grade.cell.cell_type == "code" and grade.max_score > 0:
+                    grade.manual_score = 0.0
+                    grade.needs_manual_grade = True
+        gb.db.commit()
+
+
+def record_zero(c, module_id, student):
+    """Make the gradebook hold this submission with no points (replacing an older graded one)."""
+    with Gradebook(c.db_url) as gb:
+        gb.update_or_create_student(student)
         try:
-            step(module_id, student)
-        except NbgraderError as err:
-            failures.append((module_id, student, str(err).splitlines()[0]))
-    for module_id, student, reason in failures:
-        print(f"FAILED {module_id} / {student}: {reason}")
-    return failures
+            gb.remove_submission(module_id, student)
+        except MissingEntry:
+            pass
+        gb.add_submission(module_id, student)
 
 
-def autograde_all(modules=None, students=None, c=None):
+def grade_one(c, module_id, student, retries=2):
+    """Autograde one submission; return the list of events recorded for it."""
+    events = precheck(c, module_id, student)
+    if not events:
+        flags = integrity_events(c, module_id, student)
+        for attempt in range(retries + 1):
+            try:
+                c.autograde(module_id, student)
+                events = read_events(c, module_id, student) + flags
+                if flags:
+                    zero_autograded(c, module_id, student)
+                    write_events(c.root, module_id, student, events)
+                return events
+            except NbgraderError as err:
+                if "database is locked" in str(err) and attempt < retries:
+                    continue
+                lines = str(err).splitlines()
+                reason = next((l for l in reversed(lines) if l.split(":")[0].strip().endswith(("Error", "Exception"))),
+                              lines[0])
+                events = [{"kind": "autograde_failed", "cell": None, "detail": reason.strip()[:300]}]
+                break
+    record_zero(c, module_id, student)
+    write_events(c.root, module_id, student, events)
+    return events
+
+
+def read_events(c, module_id, student):
+    return _read_events(c.root, module_id, student)
+
+
+_COURSE = None
+
+
+def _start_worker(root, overrides):
+    global _COURSE
+    _COURSE = Course(root, overrides)
+
+
+def _grade_in_worker(module_id, student):
+    return module_id, student, grade_one(_COURSE, module_id, student)
+
+
+def autograde_all(modules=None, students=None, c=None, workers=None):
+    """Grade every submission, `workers` at a time; print and return {(module, student): events} for problems."""
     c = c or Course()
-    return _each(c.autograde, c, list(_pairs(c, modules, students)), "autograde")
+    pairs = submissions(c, modules, students)
+    workers = min(workers or Classroom(config=c.config).worker_count(), max(len(pairs), 1))
+    results = {}
+    bar = tqdm(total=len(pairs), desc=f"autograde ({workers} workers)", unit="notebook")
+    if workers == 1:
+        for m, s in pairs:
+            results[(m, s)] = grade_one(c, m, s)
+            bar.update()
+    else:
+        # Fresh interpreters, not forks: each worker owns its nbgrader app, its kernels and its event loop.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_start_worker, initargs=(str(c.root), c.overrides)) as pool:
+            for future in as_completed([pool.submit(_grade_in_worker, m, s) for m, s in pairs]):
+                m, s, events = future.result()
+                results[(m, s)] = events
+                bar.update()
+    bar.close()
+    problems = {key: ev for key, ev in sorted(results.items()) if ev}
+    for (m, s), events in problems.items():
+        for e in events:
+            print(f"FLAGGED {m} / {s}: {e['kind']}" + (f" in {e['cell']}" if e.get("cell") else "") + f": {e['detail']}")
+    print(f"graded {len(pairs)} submissions; {len(problems)} flagged")
+    return problems
 
 
 def feedback_all(modules=None, students=None, c=None):
+    """Generate feedback for every autograded submission; return the failures."""
     c = c or Course()
-    pairs = [(m, s) for m, s in _pairs(c, modules, students) if c.submission_path(m, s, "autograded").is_file()]
-    return _each(c.generate_feedback, c, pairs, "feedback")
+    failures = []
+    pairs = [(m, s) for m, s in submissions(c, modules, students)
+             if c.submission_path(m, s, "autograded").is_file()]
+    for m, s in tqdm(pairs, desc="feedback", unit="notebook"):
+        try:
+            c.generate_feedback(m, s)
+        except NbgraderError as err:
+            failures.append((m, s, str(err).splitlines()[0]))
+            print(f"FAILED feedback {m} / {s}: {failures[-1][2]}")
+    return failures

@@ -28,13 +28,19 @@ class NbgraderError(RuntimeError):
     """An nbgrader step failed; the message holds nbgrader's own traceback and log."""
 
 
-def load_config(root=course.ROOT):
-    """nbgrader_config.py, re-pointed at `root` (a course directory) with its own gradebook there."""
+def load_config(root=course.ROOT, overrides=None):
+    """nbgrader_config.py, re-pointed at `root` (a course directory) with its own gradebook there.
+
+    overrides: {"Class.trait": value} applied on top, e.g. {"GuardedExecute.timeout": 5} in tests.
+    """
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course.ROOT)).load_config()
     root = Path(root).resolve()
     if root != course.ROOT:
         config.CourseDirectory.root = str(root)
-        config.CourseDirectory.db_url = "sqlite:///" + str(root / "gradebook" / "gradebook.db")
+        config.CourseDirectory.db_url = "sqlite:///" + str(root / "gradebook" / "gradebook.db") + "?timeout=60"
+    for key, value in (overrides or {}).items():
+        section, trait = key.split(".")
+        setattr(config[section], trait, value)
     (Path(config.CourseDirectory.root) / "gradebook").mkdir(parents=True, exist_ok=True)
     return config
 
@@ -42,9 +48,10 @@ def load_config(root=course.ROOT):
 class Course:
     """A course directory (the repository itself, or a scratch copy used by `make check` and the tests)."""
 
-    def __init__(self, root=course.ROOT):
+    def __init__(self, root=course.ROOT, overrides=None):
         self.root = Path(root).resolve()
-        self.config = load_config(self.root)
+        self.overrides = dict(overrides or {})
+        self.config = load_config(self.root, self.overrides)
         self.db_url = self.config.CourseDirectory.db_url
         self.api = NbGraderAPI(config=self.config)
 

@@ -1,0 +1,146 @@
+"""nbgrader's Execute step, hardened for notebooks written by strangers.
+
+- Kernels start in the sandbox (classroom.sandbox) and import a `tinytorch` holding only the modules
+  published before the one being graded.
+- A cell that runs past the time limit gets its kernel killed (an interrupt can be ignored); a kernel that
+  dies (os._exit, a killed parent, out of memory) or floods its output is stopped the same way. Every
+  code cell not run after that gets an error output, so its tests score zero, and the reason is recorded
+  in gradebook/events/<student>/<module>.json for the report (not beside the autograded notebook, which
+  nbgrader copies into the students' feedback).
+"""
+import json
+import os
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import DeadKernelError
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import Execute
+
+from classroom import course, export
+from classroom.config import Classroom
+from classroom.sandbox import Sandbox, SandboxedKernelManager
+
+
+
+class KernelStopped(Exception):
+    def __init__(self, kind, detail):
+        super().__init__(detail)
+        self.kind, self.detail = kind, detail
+
+
+def published_package(module_id, root=course.ROOT):
+    """Write build/sandbox/<module>/tinytorch with the published modules before `module_id`; return its parent."""
+    published = Classroom(config=_course_config()).published or course.modules()
+    order = course.modules()
+    allowed = [m for m in published if m in order and order.index(m) < order.index(module_id)] \
+        if module_id in order else []
+    target = Path(root) / "build" / "sandbox" / module_id
+    package = target / "tinytorch"
+    package.mkdir(parents=True, exist_ok=True)
+    files = export.build_package(allowed)
+    for stale in package.glob("*.py"):
+        if stale.name not in files:
+            stale.unlink()
+    for name, text in files.items():
+        if not (package / name).is_file() or (package / name).read_text() != text:
+            scratch = package / f".{name}.{os.getpid()}"
+            scratch.write_text(text)
+            os.replace(scratch, package / name)  # atomic: parallel graders may read it meanwhile
+    return target
+
+
+def _course_config():
+    from classroom.nbgrader_api import load_config
+    return load_config()
+
+
+def events_path(root, module_id, student):
+    """Where the grading events of one submission are kept: gradebook/events/<student>/<module>.json."""
+    return Path(root) / "gradebook" / "events" / student / f"{module_id}.json"
+
+
+def write_events(root, module_id, student, events):
+    path = events_path(root, module_id, student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(events, indent=1))
+
+
+def read_events(root, module_id, student):
+    try:
+        return json.loads(events_path(root, module_id, student).read_text())
+    except (OSError, ValueError):
+        return []
+
+
+class GuardedExecute(Execute):
+    """Execute, with the sandbox, a hard per-cell time limit, an output cap and a record of what went wrong."""
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._stopped = None
+        self._events = []
+        self._output_bytes = 0
+        sandbox = Sandbox(parent=self)
+        self._sandboxed = sandbox.check()
+        self._output_limit = sandbox.output_limit_kb * 1024
+        info = resources.get("nbgrader", {}) if resources else {}
+        self._package_dir = published_package(info.get("assignment", ""))
+        try:
+            return super().preprocess(nb, resources, km=km)
+        finally:
+            if info.get("student"):
+                write_events(self.config.CourseDirectory.root, info["assignment"], info["student"], self._events)
+
+    def create_kernel_manager(self):
+        self.kernel_manager_class = SandboxedKernelManager if self._sandboxed else AsyncKernelManager
+        km = super().create_kernel_manager()
+        if self._sandboxed:
+            km.package_dir = str(self._package_dir)
+        return km
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        if self._stopped:
+            cell.outputs = [self._error("NotRun", f"not run: {self._stopped.detail}")]
+            return cell, resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except (KernelStopped, DeadKernelError) as err:
+            if isinstance(err, DeadKernelError):
+                err = self._pending_stop or KernelStopped("kernel_died", "the kernel died while running this cell "
+                                                          "(os._exit, a killed process, or out of memory)")
+            self._stopped = err
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            self._events.append({"kind": err.kind, "cell": grade_id, "detail": err.detail})
+            cell.outputs.append(self._error(err.kind, err.detail))
+            return cell, resources
+
+    _pending_stop = None
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        await self._kill_kernel()
+        raise KernelStopped("timeout", f"this cell ran past the {timeout} s time limit, so its kernel was stopped")
+
+    def output(self, outs, msg, display_id, cell_index):
+        self._output_bytes += len(json.dumps(msg.get("content", {})))
+        if self._output_bytes > self._output_limit:
+            if self._pending_stop is None:
+                self._pending_stop = KernelStopped(
+                    "output_limit", f"the notebook printed more than {self._output_limit // 1024} KiB, so its "
+                                    "kernel was stopped")
+                process = getattr(getattr(self.km, "provisioner", None), "process", None)
+                if process is not None:
+                    process.kill()
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+    async def _kill_kernel(self):
+        try:
+            await self.km.shutdown_kernel(now=True)
+        except Exception:  # already gone: nothing left to stop
+            pass
+
+    @staticmethod
+    def _error(kind, detail):
+        return new_output("error", ename=kind, evalue=detail, traceback=[f"{kind}: {detail}"])

@@ -1,0 +1,137 @@
+"""Static integrity checks on the code a student wrote, run before grading.
+
+Flags code that could earn points without solving the exercise: changing modules the tests rely on
+(numpy, builtins, tinytorch.testing, sys.modules), tracing or introspecting the grader, or importing the
+reference solution of the module being graded (or a later one). A flagged submission is graded as usual so
+a TA can see what happened, then its autograded points are set to zero pending review.
+"""
+import ast
+
+from classroom import course
+
+WATCHED_MODULES = {"numpy", "builtins", "tinytorch", "sys", "math", "importlib", "inspect", "gc", "ctypes"}
+FORBIDDEN_IMPORTS = {"ctypes", "gc", "builtins"}
+FORBIDDEN_CALLS = {("sys", "settrace"), ("sys", "setprofile"), ("sys", "_getframe"), ("inspect", "currentframe"),
+                   ("inspect", "stack"), ("importlib", "reload")}
+
+
+def _root_name(node):
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+class _Scanner(ast.NodeVisitor):
+    def __init__(self, forbidden_packages):
+        self.aliases = {"np": "numpy", "numpy": "numpy", "__builtins__": "builtins", "sys": "sys"}
+        self.forbidden_packages = forbidden_packages
+        self.findings = []
+
+    def _module_of(self, node):
+        name = _root_name(node)
+        return self.aliases.get(name) if name else None
+
+    def _imported(self, module, line):
+        top = module.split(".")[0]
+        if top in FORBIDDEN_IMPORTS:
+            self.findings.append((line, f"imports {module}"))
+        parts = module.split(".")
+        if parts[0] == "tinytorch" and len(parts) > 1 and parts[1] in self.forbidden_packages:
+            self.findings.append((line, f"imports the reference solution {module}"))
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            self._imported(alias.name, node.lineno)
+            top = alias.name.split(".")[0]
+            if top in WATCHED_MODULES:
+                self.aliases[alias.asname or top] = alias.name if alias.asname else top
+        self.generic_visit(node)
+
+    def visit_ImportFrom(self, node):
+        module = node.module or ""
+        self._imported(module, node.lineno)
+        for alias in node.names:
+            full = f"{module}.{alias.name}"
+            self._imported(full, node.lineno)
+            if module.split(".")[0] in WATCHED_MODULES and full.split(".")[0] == "tinytorch" or module == "numpy":
+                self.aliases[alias.asname or alias.name] = full
+        self.generic_visit(node)
+
+    def _check_target(self, target, line):
+        if isinstance(target, (ast.Attribute, ast.Subscript)):
+            module = self._module_of(target)
+            if module and module.split(".")[0] in WATCHED_MODULES:
+                self.findings.append((line, f"modifies {module} ({ast.unparse(target)})"))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for t in target.elts:
+                self._check_target(t, line)
+
+    def visit_Assign(self, node):
+        for t in node.targets:
+            self._check_target(t, node.lineno)
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node):
+        self._check_target(node.target, node.lineno)
+        self.generic_visit(node)
+
+    def visit_Delete(self, node):
+        for t in node.targets:
+            self._check_target(t, node.lineno)
+        self.generic_visit(node)
+
+    def visit_Call(self, node):
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in {"setattr", "delattr"} and node.args:
+            module = self._module_of(node.args[0])
+            if module and module.split(".")[0] in WATCHED_MODULES:
+                self.findings.append((node.lineno, f"{func.id} on {module}"))
+        if isinstance(func, ast.Name) and func.id in {"__import__", "exec", "eval", "compile"}:
+            self.findings.append((node.lineno, f"calls {func.id}()"))
+        if isinstance(func, ast.Attribute):
+            module = self._module_of(func.value)
+            if module and (module.split(".")[0], func.attr) in FORBIDDEN_CALLS:
+                self.findings.append((node.lineno, f"calls {module}.{func.attr}()"))
+        self.generic_visit(node)
+
+    def visit_Name(self, node):
+        if node.id == "__builtins__":
+            self.findings.append((node.lineno, "uses __builtins__"))
+
+
+def forbidden_packages(module_id):
+    """tinytorch files a submission of `module_id` must not import: its own and every later module's."""
+    order = course.modules()
+    later = order[order.index(module_id):] if module_id in order else order
+    return {course.package_name(m) for m in later}
+
+
+def scan_notebook(nb, module_id, release_nb):
+    """Integrity events for the code a student could write: every code cell but the locked ones (nbgrader
+    restores those), skipping lines the release itself gave in that cell."""
+    events = []
+    forbidden = forbidden_packages(module_id)
+    locked, given = set(), {}
+    for cell in release_nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("locked") and not meta.get("solution"):
+            locked.add(meta.get("grade_id"))
+        given[meta.get("grade_id")] = {line.strip() for line in cell.source.splitlines()}
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type != "code" or meta.get("grade_id") in locked:
+            continue
+        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue  # it will fail when run; nothing to exploit
+        scanner = _Scanner(forbidden)
+        scanner.visit(tree)
+        lines = source.splitlines()
+        for line, what in scanner.findings:
+            if lines[line - 1].strip() in given.get(meta.get("grade_id"), ()):
+                continue
+            events.append({"kind": "integrity", "cell": meta.get("grade_id"), "detail": f"line {line}: {what}"})
+    return events
+

@@ -1,0 +1,139 @@
+"""Run each student's kernel in a bubblewrap sandbox with resource limits.
+
+Inside, the kernel sees: the system's /usr (read-only), the Python interpreter's prefix and the course
+virtualenv (read-only), a `tinytorch` holding only the modules published before the one being graded
+(read-only), the submission's own folder (read-only, as its working directory), an empty /tmp, and the
+unix sockets it talks to the grader on. It has no network (own network namespace), its own PID namespace,
+an unprivileged uid, and limits on address space, processes, open files and file size. Not visible:
+source/, release/, gradebook/, other submissions, the instructor's home.
+
+Why the shape of the command: the kernel uses IPC transport (unix sockets in a directory bound into the
+sandbox) because TCP cannot cross the network namespace; and it is started by a small shell, because
+ipykernel shuts itself down when its parent is PID 1 (bwrap's init in the new PID namespace).
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Bool, Integer, List, Unicode
+from traitlets.config import Configurable
+
+
+class SandboxUnavailable(RuntimeError):
+    pass
+
+
+class Sandbox(Configurable):
+    """Limits and switches for student kernels (set them in nbgrader_config.py as c.Sandbox.<name>)."""
+
+    enabled = Bool(True, help="Run student kernels under bubblewrap. Without it, grading refuses to run "
+                              "unless allow_unsandboxed is also set.").tag(config=True)
+    allow_unsandboxed = Bool(False, help="Explicit opt-out: grade without a sandbox where bubblewrap "
+                                         "is unavailable. Student code then runs with your rights.").tag(config=True)
+    bwrap = Unicode("bwrap", help="The bubblewrap executable.").tag(config=True)
+    memory_mb = Integer(2048, help="Address-space limit of a student kernel (MiB).").tag(config=True)
+    max_processes = Integer(64, help="Process/thread limit of a student kernel.").tag(config=True)
+    max_open_files = Integer(256).tag(config=True)
+    max_file_mb = Integer(64, help="Largest file a kernel may write (MiB, in its private /tmp).").tag(config=True)
+    tmp_mb = Integer(256, help="Size of the kernel's private /tmp (MiB).").tag(config=True)
+    output_limit_kb = Integer(1024, help="Output a notebook may print before its kernel is stopped (KiB).").tag(config=True)
+    uid_base = Integer(61000, help="Unprivileged uids used for kernels: uid_base + a slot per kernel.").tag(config=True)
+    extra_ro_binds = List(Unicode(), help="More host paths the kernel may read.").tag(config=True)
+
+    def available(self):
+        return shutil.which(self.bwrap) is not None and os.geteuid() == 0 or self._unprivileged_ok()
+
+    def _unprivileged_ok(self):
+        return False  # kernels drop to uid_base+N, which needs root to start; see the README
+
+    def check(self):
+        """Raise SandboxUnavailable with what to do, unless grading may go ahead."""
+        if not self.enabled:
+            if self.allow_unsandboxed:
+                return False
+            raise SandboxUnavailable("c.Sandbox.enabled is False but c.Sandbox.allow_unsandboxed is not set: "
+                                     "refusing to run student code unsandboxed")
+        if shutil.which(self.bwrap) is None:
+            if self.allow_unsandboxed:
+                return False
+            raise SandboxUnavailable(
+                "bubblewrap (bwrap) is not installed, so student code cannot be isolated: run `make sandbox` "
+                "(apt-get install bubblewrap), or opt out explicitly with c.Sandbox.allow_unsandboxed = True")
+        if os.geteuid() != 0:
+            if self.allow_unsandboxed:
+                return False
+            raise SandboxUnavailable("the sandbox starts kernels as an unprivileged uid and needs root to do so")
+        return True
+
+
+def _python_roots():
+    """Read-only paths the interpreter needs: its base prefix and the virtualenv it runs from."""
+    roots = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
+    return sorted(str(r) for r in roots)
+
+
+def sandbox_command(kernel_cmd, *, config, workdir, ipc_dir, package_dir, uid):
+    """The full command line that runs `kernel_cmd` inside bubblewrap with the limits in `config`."""
+    cmd = [config.bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+           "--die-with-parent", "--new-session",
+           "--ro-bind", "/usr", "/usr", "--ro-bind-try", "/etc/alternatives", "/etc/alternatives",
+           "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+           "--proc", "/proc", "--dev", "/dev",
+           "--perms", "1777", "--size", str(config.tmp_mb * 1024 * 1024), "--tmpfs", "/tmp"]
+    for name in ("bin", "lib", "lib64", "sbin"):
+        if os.path.islink(f"/{name}"):
+            cmd += ["--symlink", os.readlink(f"/{name}"), f"/{name}"]
+        elif os.path.isdir(f"/{name}"):
+            cmd += ["--ro-bind", f"/{name}", f"/{name}"]
+    binds = _python_roots() + list(config.extra_ro_binds) + [str(workdir), str(ipc_dir), "/opt/tinytorch"]
+    # bwrap would create the parents of bind targets with mode 0700, unreadable to the kernel's uid.
+    for parent in sorted({str(p) for b in binds for p in Path(b).parents if str(p) not in ("/", "/tmp")},
+                         key=lambda p: p.count("/")):
+        cmd += ["--perms", "0755", "--dir", parent]
+    for root in _python_roots() + list(config.extra_ro_binds):
+        cmd += ["--ro-bind", root, root]
+    cmd += ["--ro-bind", str(package_dir), "/opt/tinytorch",
+            "--ro-bind", str(workdir), str(workdir), "--chdir", str(workdir),
+            "--bind", str(ipc_dir), str(ipc_dir),
+            "--setenv", "HOME", "/tmp", "--setenv", "PYTHONPATH", "/opt/tinytorch",
+            "--setenv", "MPLBACKEND", "Agg", "--setenv", "MPLCONFIGDIR", "/tmp",
+            "--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--unsetenv", "JPY_PARENT_PID", "--"]
+    mb = 1024 * 1024
+    cmd += ["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
+            "/usr/bin/prlimit", f"--as={config.memory_mb * mb}", f"--nproc={config.max_processes}",
+            f"--nofile={config.max_open_files}", f"--fsize={config.max_file_mb * mb}", "--core=0", "--",
+            # a shell in between, so the kernel's parent is not PID 1 (ipykernel would exit)
+            "/bin/sh", "-c", '"$@"; exit $?', "kernel"]
+    return cmd + list(kernel_cmd)
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """An AsyncKernelManager whose kernels start inside the sandbox (see the module docstring)."""
+
+    package_dir = Unicode("", help="Directory holding the tinytorch the kernel may import.").tag(config=True)
+
+    async def _async_pre_start_kernel(self, **kw):
+        self._ipc_dir = Path(tempfile.mkdtemp(prefix="tt-kernel-"))
+        self._ipc_dir.chmod(0o777)  # the kernel runs as an unprivileged uid and creates its sockets here
+        self.transport = "ipc"
+        self.ip = str(self._ipc_dir / "sock")
+        self.connection_file = str(self._ipc_dir / "kernel.json")
+        return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        config = Sandbox(parent=self.parent)
+        os.chmod(self.connection_file, 0o644)
+        workdir = Path(kw.get("cwd") or os.getcwd()).resolve()
+        uid = config.uid_base + os.getpid() % 1000
+        wrapped = sandbox_command(kernel_cmd, config=config, workdir=workdir, ipc_dir=self._ipc_dir,
+                                  package_dir=self.package_dir, uid=uid)
+        kw["stdout"] = subprocess.DEVNULL  # ipykernel's connection banner; errors still reach stderr
+        return await super()._async_launch_kernel(wrapped, **kw)
+
+    async def _async_cleanup_resources(self, restart=False):
+        await super()._async_cleanup_resources(restart=restart)
+        shutil.rmtree(getattr(self, "_ipc_dir", ""), ignore_errors=True)

@@ -1,0 +1,99 @@
+"""Hostile and broken submissions, graded by the real sandbox and the real nbgrader, in one parallel batch
+beside an honest student: no unearned points, every threat flagged or contained, the honest grade intact."""
+import socket
+import threading
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from classroom import submissions
+from classroom.grading import autograde_all, read_events
+from tests.redteam.attacks import attacks
+
+MODULE = "01_tensor"
+
+
+@pytest.fixture(scope="module")
+def listener():
+    """A server on the host's loopback that a sandboxed kernel must not reach."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
+    yield server.getsockname()[1], accepted
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, listener):
+    import shutil
+    from classroom import course
+    from classroom.nbgrader_api import Course
+    root = tmp_path_factory.mktemp("redteam")
+    shutil.copytree(course.SOURCE / MODULE, root / "source" / MODULE)
+    c = Course(root, overrides={"GuardedExecute.timeout": 8, "Sandbox.output_limit_kb": 256})
+    c.generate_assignment(MODULE)
+    release = nbformat.read(str(root / "release" / MODULE / f"{MODULE}.ipynb"), as_version=4)
+    solution = submissions.fill(release, nbformat.read(str(course.source_notebook(MODULE)), as_version=4))
+    cases = attacks(listener[0])
+    students = {"honest": solution, "honest2": solution}
+    for name, (build, _) in cases.items():
+        students[name.replace("_", "-")] = build(release, solution)
+    for student, nb in students.items():
+        path = c.submission_path(MODULE, student)
+        if isinstance(nb, bytes):
+            path.parent.mkdir(parents=True)
+            path.write_bytes(nb)
+        else:
+            submissions.write(nb, path)
+    wrong = c.submission_path(MODULE, "wrong-name")
+    submissions.write(solution, wrong.parent / f"{MODULE} (1).ipynb")
+    flagged = autograde_all([MODULE], c=c, workers=2)
+    return c, cases, flagged
+
+
+def _scores(c, student):
+    with Gradebook(c.db_url) as gb:
+        sub = gb.find_submission(MODULE, student)
+        return sub.code_score, sub.max_code_score
+
+
+def test_honest_students_get_full_marks(graded):
+    c, _, flagged = graded
+    for student in ["honest", "honest2"]:
+        score, max_score = _scores(c, student)
+        assert score == max_score > 0, f"{student}: {score}/{max_score}"
+        assert (MODULE, student) not in flagged
+
+
+@pytest.mark.parametrize("name", list(attacks(0)) + ["wrong_name"])
+def test_attack_earns_nothing_unearned_and_is_recorded(graded, name):
+    c, cases, _ = graded
+    student = name.replace("_", "-")
+    expect, kind = cases[name][1] if name in cases else ("zero", "wrong_name")
+    score, max_score = _scores(c, student)
+    assert max_score == _scores(c, "honest")[1], "points metadata must come from the gradebook, not the submission"
+    if expect == "zero":
+        assert score == 0, f"{name} earned {score} points"
+    else:
+        assert score <= max_score
+    if kind:
+        kinds = [e["kind"] for e in read_events(c, MODULE, student)]
+        assert kind in kinds, f"{name}: expected a {kind!r} event, got {kinds}"
+
+
+def test_sandbox_hides_the_course_and_the_network(graded, listener):
+    c, _, _ = graded
+    for student in ["read-secrets", "network"]:
+        nb = nbformat.read(str(c.submission_path(MODULE, student, "autograded")), as_version=4)
+        text = "\n".join(str(o) for cell in nb.cells for o in cell.get("outputs", []))
+        assert "LEAKED" not in text and "CONNECTED" not in text, text[:2000]
+    assert not listener[1], "a sandboxed kernel connected to a server on the host"
+
+
+def test_process_cap_holds(graded):
+    c, _, _ = graded
+    nb = nbformat.read(str(c.submission_path(MODULE, "many-processes", "autograded")), as_version=4)
+    assert "PROCESS CAP HIT" in "\n".join(str(o) for cell in nb.cells for o in cell.get("outputs", []))
