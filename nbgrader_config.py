@@ -38,3 +38,13 @@ c.Sandbox.output_limit_kb = 1024
 # Modules whose solutions students may hold; a kernel grading M imports only those before M.
 c.Classroom.published = []               # [] = all (demo); in a term, e.g. ["01_tensor", "02_activations"]
 c.Classroom.workers = 0                  # parallel autograde workers; 0 = one per core
+
+# --- Feedback that leaks no hidden test (classroom/feedback.py) -------------------------------------
+# Hidden blocks become one-line stubs with the result and the instructor's `# hint:`, and every trace of
+# them (quoted traceback lines, assertion messages, prints) is removed from what students get back.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+from classroom.feedback import ScrubHiddenTests  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, ScrubHiddenTests, CSSHTMLHeaderPreprocessor]

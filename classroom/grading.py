@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from classroom import course
 from classroom.config import Classroom
+from classroom.feedback import write_scrubbed_notebook
 from classroom.execute import read_events as _read_events, write_events
 from classroom.integrity import scan_notebook
 from classroom.nbgrader_api import Course, NbgraderError
@@ -148,6 +149,7 @@ def feedback_all(modules=None, students=None, c=None):
     for m, s in tqdm(pairs, desc="feedback", unit="notebook"):
         try:
             c.generate_feedback(m, s)
+            write_scrubbed_notebook(c, m, s)  # after: a forced generate_feedback empties the folder
         except NbgraderError as err:
             failures.append((m, s, str(err).splitlines()[0]))
             print(f"FAILED feedback {m} / {s}: {failures[-1][2]}")

