@@ -7,13 +7,15 @@ SANDBOX := $(VENV)/.sandbox
 MODULE ?=
 STUDENT ?=
 
-.PHONY: help venv sandbox package release check test demo autograde feedback report data milestones bench clean
+.PHONY: help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
 
 help:
 	@echo "make demo        release all modules, grade a demo class, export the gradebook"
 	@echo "make test        the full test suite (drift, pipeline, make check, loaders)"
+	@echo "make lab         JupyterLab on the course (students: release/; instructors and TAs: Formgrader)"
 	@echo "make package     export tinytorch/ from the source notebooks"
 	@echo "make release     regenerate release/ with nbgrader generate_assignment"
+	@echo "make student-package  build/student: the tinytorch students install (published modules only)"
 	@echo "make check       authoring gate: solution full marks, blank release zero, mutants caught"
 	@echo "make autograde   autograde submitted/ (MODULE=01_tensor STUDENT=alice to narrow)"
 	@echo "make report      TA reports: scores, LMS CSV, pass rates, flags, grading queue, report.html"
@@ -77,6 +79,12 @@ bench: $(STAMP)
 	$(PY) -m pip install -q ".[bench]"
 	$(PY) -m pip install -q --no-deps -e .
 	$(PY) bench/bench_mlp.py
+
+student-package: $(STAMP)
+	$(PY) -m classroom.student_package
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR)
 
 clean:
 	rm -rf $(VENV) submitted/*/ autograded/*/ feedback/*/ gradebook/*.db gradebook/exports
