@@ -7,7 +7,7 @@ SANDBOX := $(VENV)/.sandbox
 MODULE ?=
 STUDENT ?=
 
-.PHONY: help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
+.PHONY: bench-grading help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
 
 help:
 	@echo "make demo        release all modules, grade a demo class, export the gradebook"
@@ -22,6 +22,7 @@ help:
 	@echo "make data        fetch MNIST / Fashion-MNIST into the data cache"
 	@echo "make milestones  train milestones 01-03 on real data (slow)"
 	@echo "make bench       tinytorch vs NumPy vs PyTorch CPU (installs the torch extra)"
+	@echo "make bench-grading  notebooks/minute: plain sequential nbgrader vs sandboxed parallel classroom"
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -76,8 +77,7 @@ milestones: $(STAMP) data
 	$(PY) milestones/03_mlp_digits.py --dataset fashion
 
 bench: $(STAMP)
-	$(PY) -m pip install -q ".[bench]"
-	$(PY) -m pip install -q --no-deps -e .
+	$(PY) -m pip install -q -e ".[bench]"
 	$(PY) bench/bench_mlp.py
 
 student-package: $(STAMP)
@@ -85,6 +85,9 @@ student-package: $(STAMP)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR)
+
+bench-grading: $(SANDBOX)
+	$(PY) bench/bench_grading.py --students 15
 
 clean:
 	rm -rf $(VENV) submitted/*/ autograded/*/ feedback/*/ gradebook/*.db gradebook/exports

@@ -12,7 +12,7 @@ from classroom import course
 WATCHED_MODULES = {"numpy", "builtins", "tinytorch", "sys", "math", "importlib", "inspect", "gc", "ctypes"}
 FORBIDDEN_IMPORTS = {"ctypes", "gc", "builtins"}
 FORBIDDEN_CALLS = {("sys", "settrace"), ("sys", "setprofile"), ("sys", "_getframe"), ("inspect", "currentframe"),
-                   ("inspect", "stack"), ("importlib", "reload")}
+                   ("inspect", "stack"), ("importlib", "reload"), ("importlib", "import_module")}
 
 
 def _root_name(node):
@@ -95,8 +95,15 @@ class _Scanner(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Name(self, node):
-        if node.id == "__builtins__":
-            self.findings.append((node.lineno, "uses __builtins__"))
+        if node.id in {"__builtins__", "__loader__", "__spec__"}:
+            self.findings.append((node.lineno, f"uses {node.id}"))
+
+    def visit_Attribute(self, node):
+        # module.__dict__ and sys.modules are ways around the attribute checks above
+        if node.attr in {"__dict__", "__globals__", "__code__", "__closure__"} or (
+                node.attr == "modules" and self._module_of(node.value) == "sys"):
+            self.findings.append((node.lineno, f"uses {ast.unparse(node)}"))
+        self.generic_visit(node)
 
 
 def forbidden_packages(module_id):

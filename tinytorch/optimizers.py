@@ -115,10 +115,12 @@ class Adam(Optimizer):
         m *= beta1
         m += (1 - beta1) * g
         v *= beta2
-        v += (1 - beta2) * g * g
-        m_hat = m / (1 - beta1 ** t)
-        v_hat = v / (1 - beta2 ** t)
-        p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        v += (1 - beta2) * (g * g)
+        # The bias corrections are scalars: fold them in rather than building weight-sized m_hat / v_hat
+        # temporaries (fewer allocations, less memory traffic per step).
+        denom = np.sqrt(v / (1 - beta2 ** t))
+        denom += self.eps
+        p.data -= (self.lr / (1 - beta1 ** t)) * m / denom
 
     def step(self):
         """Adam step of every parameter that has a gradient, with L2 weight decay added to the gradient."""

@@ -3,26 +3,43 @@
 
 import numpy as np
 
+# Taken when this module is first imported (the grader imports it before any notebook code runs), and
+# only C-level functions and ndarray methods: rebinding numpy's or Python's functions later cannot change
+# how an answer is compared.
+_ndarray, _array, _asarray, _float64 = np.ndarray, np.array, np.asarray, np.float64
+_absolute, _isfinite, _unravel_index = np.absolute, np.isfinite, np.unravel_index
+_getattr, _isinstance, _type = getattr, isinstance, type
+
 
 def _plain(value):
-    """The ndarray behind a Tensor, array or number, without trusting the object's own methods."""
-    data = getattr(value, "data", value)
-    return np.array(data, copy=True) if isinstance(data, np.ndarray) else np.asarray(data)
+    """The ndarray behind a Tensor, array or number, copied into a plain ndarray (no subclass, no methods of its own)."""
+    data = _getattr(value, "data", value)
+    return _array(data, copy=True) if _isinstance(data, _ndarray) else _asarray(data)
 
 
 def assert_close(actual, expected, what="result", rtol=1e-5, atol=1e-6, check_dtype=False):
-    """Assert that `actual` (Tensor/array/number) matches `expected` in shape (and dtype if asked) and value."""
-    got, want = _plain(actual), np.asarray(expected)
-    if type(got) is not np.ndarray or got.dtype.kind not in "biuf":
-        raise AssertionError(f"{what}: expected a numeric Tensor or array, got {type(actual).__name__}")
+    """Assert that `actual` (Tensor/array/number) matches `expected` in shape (and dtype if asked) and value.
+
+    |actual - expected| <= atol + rtol·|expected| elementwise; NaN matches only NaN, inf only the same inf.
+    """
+    got, want = _plain(actual), _asarray(expected)
+    if _type(got) is not _ndarray or got.dtype.kind not in "biuf":
+        raise AssertionError(f"{what}: expected a numeric Tensor or array, got {_type(actual).__name__}")
     if got.shape != want.shape:
         raise AssertionError(f"{what}: expected shape {want.shape}, got shape {got.shape}")
     if check_dtype and got.dtype != want.dtype:
         raise AssertionError(f"{what}: expected dtype {want.dtype}, got dtype {got.dtype}")
-    if not np.all(np.isfinite(got) == np.isfinite(want)):
+    g, w = got.astype(_float64), want.astype(_float64)
+    if not (_isfinite(g) == _isfinite(w)).all():
         raise AssertionError(f"{what}: expected finite values\n{want}\ngot\n{got}")
-    if not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
-        worst = np.unravel_index(np.argmax(np.abs(got - want)), want.shape) if want.ndim else ()
+    finite = _isfinite(w)
+    g0, w0 = g.copy(), w.copy()
+    g0[~finite], w0[~finite] = 0.0, 0.0  # compare the finite entries by tolerance, the rest exactly
+    diff = _absolute(g0 - w0)
+    same_special = (g == w) | ((g != g) & (w != w))
+    close = ((diff <= atol + rtol * _absolute(w0)) & finite) | (same_special & ~finite)
+    if not close.all():
+        worst = _unravel_index(diff.argmax(), w.shape) if w.ndim else ()
         raise AssertionError(
             f"{what}: values differ (largest difference at index {worst}: expected {want[worst]!r}, "
             f"got {got[worst]!r})\nexpected:\n{want}\ngot:\n{got}")

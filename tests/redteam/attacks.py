@@ -156,6 +156,7 @@ def attacks(port):
         "always_equal": (with_answer(prefix=ALWAYS_EQUAL, base="release"), ("zero", None)),
         "patch_numpy": (with_answer(prefix=PATCH_NUMPY, base="release"), ("zero", "integrity")),
         "patch_helpers": (with_answer(prefix=PATCH_HELPERS, base="release"), ("zero", "integrity")),
+        "dynamic_patch": (with_answer(prefix=DYNAMIC_PATCH, base="release"), ("zero", "integrity")),
         "import_reference": (with_answer(prefix="from tinytorch.tensor import Tensor as _T\n", base="release"),
                              ("zero", "integrity")),
         "edited_tests": (edit(_blank_tests), ("zero", None)),
@@ -168,3 +169,12 @@ def attacks(port):
         "not_json": (lambda r, s: b"{this is not a notebook", ("zero", "invalid_notebook")),
         "not_a_notebook": (lambda r, s: b'{"cells": 5}', ("zero", "invalid_notebook")),
     }
+
+
+DYNAMIC_PATCH = '''
+import importlib
+helpers = importlib.import_module("tinytorch" + ".testing")
+numpy_module = importlib.import_module("num" + "py")
+setattr(numpy_module, "allclose", lambda *a, **k: True)
+helpers.assert_close = lambda *a, **k: None
+'''
