@@ -87,8 +87,9 @@ def grade_one(c, module_id, student, retries=2):
                 if "database is locked" in str(err) and attempt < retries:
                     continue
                 lines = str(err).splitlines()
-                reason = next((l for l in reversed(lines) if l.split(":")[0].strip().endswith(("Error", "Exception"))),
-                              lines[0])
+                # the innermost real exception, not nbgrader's generic wrapper around it
+                reason = next((l for l in reversed(lines) if "NbGraderException" not in l
+                               and l.split(":")[0].strip().endswith(("Error", "Exception", "Unavailable"))), lines[0])
                 events = [{"kind": "autograde_failed", "cell": None, "detail": reason.strip()[:300]}]
                 break
     record_zero(c, module_id, student)

@@ -89,6 +89,22 @@ class Tensor(Anything):
     def __new__(cls, *a, **k): return Anything.__new__(cls, 0.0)
 '''
 
+NAN_TENSOR = '''
+import numpy as np
+class Tensor:
+    def __init__(self, data, requires_grad=False, dtype=None):
+        self.data = np.full(np.shape(getattr(data, "data", data)), np.nan, dtype=np.float32)
+        self.requires_grad, self.grad, self._op, self._inputs, self._saved = requires_grad, None, "add", (), {}
+    shape = property(lambda self: self.data.shape)
+    dtype = property(lambda self: self.data.dtype)
+    size = property(lambda self: self.data.size)
+    def _nan(self, *args, **kwargs):
+        return Tensor(self.data)
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _nan
+    __matmul__ = matmul = __pow__ = __neg__ = __getitem__ = reshape = transpose = sum = mean = max = exp = log = _nan
+    T = property(_nan)
+'''
+
 PATCH_NUMPY = '''
 import numpy as np, builtins
 np.allclose = lambda *a, **k: True
@@ -153,7 +169,9 @@ def attacks(port):
         "many_processes": (with_answer(suffix=MANY_PROCESSES), ("any", None)),
         "read_secrets": (with_answer(prefix=READ_SECRETS, base="release"), ("zero", None)),
         "network": (with_answer(prefix=NETWORK.format(port=port), base="release"), ("zero", None)),
-        "always_equal": (with_answer(prefix=ALWAYS_EQUAL, base="release"), ("zero", None)),
+        # suffix: these classes replace the stub Tensor the release defines in the same cell
+        "always_equal": (with_answer(suffix=ALWAYS_EQUAL, base="release"), ("zero", None)),
+        "nan_everywhere": (with_answer(suffix=NAN_TENSOR, base="release"), ("zero", None)),
         "patch_numpy": (with_answer(prefix=PATCH_NUMPY, base="release"), ("zero", "integrity")),
         "patch_helpers": (with_answer(prefix=PATCH_HELPERS, base="release"), ("zero", "integrity")),
         "dynamic_patch": (with_answer(prefix=DYNAMIC_PATCH, base="release"), ("zero", "integrity")),
