@@ -308,14 +308,6 @@ def main():
     mlp_keep, keep_ok = None, malloc_keep_heap()
     if keep_ok:
         mlp_keep, _ = time_mlp_steps(weights, x, y)
-        if want_profile:
-            from tt_profile import print_what_ifs, what_ifs
-            wi, check = what_ifs(weights, x, y, reps=max(30, ARGS.reps // 3))
-            print_what_ifs(wi, check, "what-if, heap kept (page faults out of the picture):")
-            profile["what_if_heap_kept"] = wi
-    if want_profile:
-        from tt_profile import print_suggestions
-        print_suggestions(profile)
 
     rows = [("mlp_step (784-256-128-10, b=128)", mlp)]
     if mlp_keep:
