@@ -16,7 +16,7 @@ from classroom import course
 from classroom.config import Classroom
 from classroom.feedback import write_scrubbed_notebook
 from classroom.execute import read_events as _read_events, write_events
-from classroom.integrity import scan_notebook
+from classroom.integrity import scan_notebook, tamper_events
 from classroom.nbgrader_api import Course, NbgraderError
 
 
@@ -45,7 +45,7 @@ def precheck(c, module_id, student):
 def integrity_events(c, module_id, student):
     nb = nbformat.read(str(c.submission_path(module_id, student)), as_version=4)
     release = nbformat.read(str(c.root / "release" / module_id / f"{module_id}.ipynb"), as_version=4)
-    return scan_notebook(nb, module_id, release)
+    return tamper_events(nb, release) + scan_notebook(nb, module_id, release)
 
 
 def zero_autograded(c, module_id, student):
@@ -90,7 +90,7 @@ def grade_one(c, module_id, student, retries=2):
                 # the innermost real exception, not nbgrader's generic wrapper around it
                 reason = next((l for l in reversed(lines) if "NbGraderException" not in l
                                and l.split(":")[0].strip().endswith(("Error", "Exception", "Unavailable"))), lines[0])
-                events = [{"kind": "autograde_failed", "cell": None, "detail": reason.strip()[:300]}]
+                events = flags + [{"kind": "autograde_failed", "cell": None, "detail": reason.strip()[:300]}]
                 break
     record_zero(c, module_id, student)
     write_events(c.root, module_id, student, events)

@@ -142,3 +142,40 @@ def scan_notebook(nb, module_id, release_nb):
             events.append({"kind": "integrity", "cell": meta.get("grade_id"), "detail": f"line {line}: {what}"})
     return events
 
+
+
+def tamper_events(nb, release_nb):
+    """Changes to what the student was given to leave alone: locked cells edited, deleted, moved or
+    duplicated, grading metadata (grade ids, points, locks) changed. nbgrader restores locked cells from the
+    gradebook, so none of this can earn a point; it is flagged so a TA sees who tried."""
+    def meta(cell):
+        return cell.get("metadata", {}).get("nbgrader", {})
+    given = [c for c in release_nb.cells if meta(c).get("grade_id")]
+    locked = [meta(c)["grade_id"] for c in given if meta(c).get("locked") and not meta(c).get("solution")]
+    by_id = {meta(c)["grade_id"]: c for c in given}
+    events, seen = [], []
+    for cell in nb.cells:
+        grade_id = meta(cell).get("grade_id")
+        if grade_id is None:
+            continue
+        if grade_id in seen:
+            events.append(("duplicated", grade_id, "a graded cell appears more than once"))
+            continue
+        seen.append(grade_id)
+        original = by_id.get(grade_id)
+        if original is None:
+            events.append(("unknown_cell", grade_id, "a cell carries a grade id the release does not have"))
+            continue
+        for key in ("grade", "solution", "locked", "points"):
+            if meta(cell).get(key) != meta(original).get(key):
+                events.append(("metadata", grade_id, f"nbgrader '{key}' changed from {meta(original).get(key)!r} "
+                                                     f"to {meta(cell).get(key)!r}"))
+        if grade_id in locked and cell.source.strip() != original.source.strip():
+            events.append(("edited", grade_id, "a locked cell was edited"))
+    for grade_id in locked:
+        if grade_id not in seen:
+            events.append(("deleted", grade_id, "a locked cell was deleted"))
+    kept = [g for g in seen if g in locked]
+    if kept != [g for g in locked if g in kept]:
+        events.append(("moved", None, "locked cells were reordered"))
+    return [{"kind": "tampering", "cell": cell, "detail": f"{what}: {detail}"} for what, cell, detail in events]
