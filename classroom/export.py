@@ -32,9 +32,12 @@ def exported_cells(notebook_path):
 
 
 def public_names(code):
-    """Top-level classes, functions and constants defined (not imported) in `code`, without a leading _."""
+    """The module's `__all__` if it sets one, else its top-level classes, functions and constants defined
+    (not imported) in `code`, without a leading _."""
     names = []
     for node in ast.parse(code).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return list(ast.literal_eval(node.value))
         if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
             names.append(node.name)
         elif isinstance(node, ast.Assign):

@@ -140,6 +140,10 @@ def grad_gelu(out, g):
     return (g * (0.5 * (1 + t) + 0.5 * x * (1 - t ** 2) * du),)
 
 
+# What `from tinytorch import ...` offers from this module (the individual rules stay reachable as
+# tinytorch.autograd.grad_mul etc.).
+__all__ = ["GRAD_RULES", "unbroadcast", "topological_order", "backward", "no_grad"]
+
 # One table: op name (recorded by Tensor.from_op) -> gradient rule.
 GRAD_RULES = {
     "add": grad_add, "mul": grad_mul, "neg": grad_neg, "pow": grad_pow, "exp": grad_exp, "log": grad_log,
