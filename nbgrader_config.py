@@ -26,6 +26,12 @@ from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades)
 
 from classroom.execute import GuardedExecute  # noqa: E402
+from classroom.repair import RestoreGradingMetadata  # noqa: E402
+from nbgrader.preprocessors import ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec  # noqa: E402
+
+# Graded cells get their release metadata back before nbgrader checks them (classroom/repair.py).
+c.Autograde.sanitize_preprocessors = [ClearOutput, RestoreGradingMetadata, DeduplicateIds, OverwriteKernelspec,
+                                      OverwriteCells, CheckCellMetadata]
 
 c.Autograde.autograde_preprocessors = [GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]

@@ -159,7 +159,8 @@ def tamper_events(nb, release_nb):
         if grade_id is None:
             continue
         if grade_id in seen:
-            events.append(("duplicated", grade_id, "a graded cell appears more than once"))
+            if grade_id in locked:  # a copied answer cell is an accident; a copied test cell is not
+                events.append(("duplicated", grade_id, "a locked cell appears more than once"))
             continue
         seen.append(grade_id)
         original = by_id.get(grade_id)

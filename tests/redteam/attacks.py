@@ -69,6 +69,15 @@ def _duplicate_tests(nb):
         nb.cells.insert(nb.cells.index(c), twin)
 
 
+def copied_answer(release, solution):
+    """An honest accident: the answer cell pasted twice (a pasted cell keeps its grade id), the stub left first."""
+    nb = copy.deepcopy(solution)
+    answer = _cell(nb, ANSWER)
+    stub = copy.deepcopy(_cell(release, ANSWER))
+    nb.cells.insert(nb.cells.index(answer), stub)
+    return nb
+
+
 def _unlock_and_mark_solution(nb):
     for c in _tests(nb):
         c.metadata.nbgrader.update(solution=True, locked=False)
@@ -153,8 +162,8 @@ for p in procs:
 
 
 def attacks(port):
-    """name -> (builder, expectation). Expectations: 'zero' (no autograded points), 'any' (just graded,
-    batch unharmed), and optional event kind that must be recorded."""
+    """name -> (builder, expectation). Expectations: 'zero' (no autograded points), 'full' (an honest
+    accident, graded in full), 'any' (just graded, batch unharmed), and an event kind that must be recorded."""
     return {
         "infinite_loop": (with_answer(suffix="\nwhile True:\n    pass\n"), ("zero", "timeout")),
         "sigint_ignored": (with_answer(suffix="\nimport signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
@@ -184,6 +193,7 @@ def attacks(port):
         "renamed_grade_ids": (edit(_rename_tests), ("zero", "tampering")),
         "duplicated_tests": (edit(_duplicate_tests), ("zero", "tampering")),
         "unlocked_tests": (edit(_unlock_and_mark_solution), ("zero", "tampering")),
+        "copied_answer": (copied_answer, ("full", None)),
         "not_json": (lambda r, s: b"{this is not a notebook", ("zero", "invalid_notebook")),
         "not_a_notebook": (lambda r, s: b'{"cells": 5}', ("zero", "invalid_notebook")),
     }

@@ -77,6 +77,9 @@ def test_attack_earns_nothing_unearned_and_is_recorded(graded, name):
     assert max_score == _scores(c, "honest")[1], "points metadata must come from the gradebook, not the submission"
     if expect == "zero":
         assert score == 0, f"{name} earned {score} points"
+    elif expect == "full":
+        assert score == max_score, f"{name} lost points: {score}/{max_score}"
+        assert not read_events(c, MODULE, student), f"{name} was flagged: {read_events(c, MODULE, student)}"
     else:
         assert score <= max_score
     if kind:
