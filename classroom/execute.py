@@ -29,11 +29,11 @@ class KernelStopped(Exception):
         self.kind, self.detail = kind, detail
 
 
-def published_package(module_id, root=course.ROOT):
-    """Write build/sandbox/<module>/tinytorch with the published modules before `module_id`; return its parent."""
-    published = Classroom(config=_course_config()).published or course.modules()
+def published_package(module_id, published, root):
+    """Write <root>/build/sandbox/<module>/tinytorch with the published modules before `module_id`; return
+    its parent (what the sandbox puts on the kernel's path). `published` empty means every module."""
     order = course.modules()
-    allowed = [m for m in published if m in order and order.index(m) < order.index(module_id)] \
+    allowed = [m for m in (published or order) if m in order and order.index(m) < order.index(module_id)] \
         if module_id in order else []
     target = Path(root) / "build" / "sandbox" / module_id
     package = target / "tinytorch"
@@ -48,11 +48,6 @@ def published_package(module_id, root=course.ROOT):
             scratch.write_text(text)
             os.replace(scratch, package / name)  # atomic: parallel graders may read it meanwhile
     return target
-
-
-def _course_config():
-    from classroom.nbgrader_api import load_config
-    return load_config()
 
 
 def events_path(root, module_id, student):
@@ -77,14 +72,15 @@ class GuardedExecute(Execute):
     """Execute, with the sandbox, a hard per-cell time limit, an output cap and a record of what went wrong."""
 
     def preprocess(self, nb, resources=None, km=None):
-        self._stopped = None
+        self._stopped = self._pending_stop = None
         self._events = []
         self._output_bytes = 0
         sandbox = Sandbox(parent=self)
         self._sandboxed = sandbox.check()
         self._output_limit = sandbox.output_limit_kb * 1024
         info = resources.get("nbgrader", {}) if resources else {}
-        self._package_dir = published_package(info.get("assignment", ""))
+        self._package_dir = published_package(info.get("assignment", ""), Classroom(config=self.config).published,
+                                              self.config.CourseDirectory.root)
         try:
             return super().preprocess(nb, resources, km=km)
         finally:
@@ -118,8 +114,6 @@ class GuardedExecute(Execute):
             self._events.append({"kind": err.kind, "cell": grade_id, "detail": err.detail})
             cell.outputs.append(self._error(err.kind, err.detail))
             return cell, resources
-
-    _pending_stop = None
 
     async def _async_handle_timeout(self, timeout, cell=None):
         await self._kill_kernel()

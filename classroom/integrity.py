@@ -53,7 +53,7 @@ class _Scanner(ast.NodeVisitor):
         for alias in node.names:
             full = f"{module}.{alias.name}"
             self._imported(full, node.lineno)
-            if module.split(".")[0] in WATCHED_MODULES and full.split(".")[0] == "tinytorch" or module == "numpy":
+            if full.split(".")[0] in ("tinytorch", "numpy"):
                 self.aliases[alias.asname or alias.name] = full
         self.generic_visit(node)
 
