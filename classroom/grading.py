@@ -14,11 +14,10 @@ from tqdm import tqdm
 
 from classroom import course
 from classroom.config import Classroom
-from classroom.feedback import write_scrubbed_notebook
 from classroom.execute import read_events as _read_events, write_events
+from classroom.feedback import write_scrubbed_notebook
 from classroom.integrity import scan_notebook, tamper_events
 from classroom.nbgrader_api import Course, NbgraderError
-
 
 
 def submissions(c, modules=None, students=None):
@@ -28,22 +27,22 @@ def submissions(c, modules=None, students=None):
 
 
 def precheck(c, module_id, student):
-    """Events that stop a submission before it runs: no notebook of the expected name, or not a notebook."""
+    """(events that stop a submission before it runs, the notebook): no notebook of the expected name, or
+    not a notebook; else no events and the parsed notebook."""
     folder = c.root / "submitted" / student / module_id
     expected = folder / f"{module_id}.ipynb"
     if not expected.is_file():
         found = sorted(p.name for p in folder.glob("*.ipynb")) or "no notebook"
-        return [{"kind": "wrong_name", "cell": None, "detail": f"expected {expected.name}, found {found}"}]
+        return [{"kind": "wrong_name", "cell": None, "detail": f"expected {expected.name}, found {found}"}], None
     try:
         nb = nbformat.read(str(expected), as_version=4)
         nbformat.validate(nb)
     except Exception as err:  # any parse or schema failure: the file is not a notebook we can grade
-        return [{"kind": "invalid_notebook", "cell": None, "detail": f"{type(err).__name__}: {str(err)[:300]}"}]
-    return []
+        return [{"kind": "invalid_notebook", "cell": None, "detail": f"{type(err).__name__}: {str(err)[:300]}"}], None
+    return [], nb
 
 
-def integrity_events(c, module_id, student):
-    nb = nbformat.read(str(c.submission_path(module_id, student)), as_version=4)
+def integrity_events(c, module_id, nb):
     release = nbformat.read(str(c.root / "release" / module_id / f"{module_id}.ipynb"), as_version=4)
     return tamper_events(nb, release) + scan_notebook(nb, module_id, release)
 
@@ -72,9 +71,9 @@ def record_zero(c, module_id, student):
 
 def grade_one(c, module_id, student, retries=2):
     """Autograde one submission; return the list of events recorded for it."""
-    events = precheck(c, module_id, student)
+    events, nb = precheck(c, module_id, student)
     if not events:
-        flags = integrity_events(c, module_id, student)
+        flags = integrity_events(c, module_id, nb)
         for attempt in range(retries + 1):
             try:
                 c.autograde(module_id, student)
