@@ -32,7 +32,18 @@ def init_weights(sizes, seed=0):
 
 
 # --------------------------------------------------------------------------------------------- tinytorch
-class TinyTorchMLP:
+class TrainingStep:
+    """One training step from the four phases every implementation defines (timed together and apart)."""
+
+    def step(self, x, y):
+        self.zero_grad()
+        loss = self.forward(x, y)
+        self.backward()
+        self.update()
+        return loss
+
+
+class TinyTorchMLP(TrainingStep):
     name = "tinytorch"
 
     def __init__(self, weights):
@@ -73,13 +84,6 @@ class TinyTorchMLP:
     def zero_grad(self):
         self.opt.zero_grad()
 
-    def step(self, x, y):
-        self.opt.zero_grad()
-        self.loss = self.criterion(self.model(x), y)
-        self.loss.backward()
-        self.opt.step()
-        return self.loss
-
     def loss_value(self):
         return float(self.loss.item())
 
@@ -91,7 +95,7 @@ class TinyTorchMLP:
 
 
 # ------------------------------------------------------------------------------------- hand-written NumPy
-class NumpyMLP:
+class NumpyMLP(TrainingStep):
     """What a competent NumPy programmer writes by hand: vectorized, float32 throughout, no tricks beyond
     in-place updates where they are natural (bias corrections folded into scalars, as torch.optim.Adam does)."""
 
@@ -164,13 +168,6 @@ class NumpyMLP:
     def zero_grad(self):
         self.gW = self.gb = None
 
-    def step(self, x, y):
-        self.gW = self.gb = None
-        loss = self.forward(x, y)
-        self.backward()
-        self.update()
-        return loss
-
     def loss_value(self):
         return float(self._loss)
 
@@ -182,7 +179,7 @@ class NumpyMLP:
 
 
 # ------------------------------------------------------------------------------------------ PyTorch CPU
-class TorchMLP:
+class TorchMLP(TrainingStep):
     name = "torch"
 
     def __init__(self, weights):
@@ -221,13 +218,6 @@ class TorchMLP:
 
     def zero_grad(self):
         self.opt.zero_grad(set_to_none=True)
-
-    def step(self, x, y):
-        self.opt.zero_grad(set_to_none=True)
-        self.loss = self.criterion(self.model(x), y)
-        self.loss.backward()
-        self.opt.step()
-        return self.loss
 
     def loss_value(self):
         return float(self.loss.item())
