@@ -26,6 +26,7 @@ from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades)
 
 from classroom.execute import GuardedExecute  # noqa: E402
+from classroom.preprocessors import CompareChecks  # noqa: E402
 from classroom.repair import RestoreGradingMetadata  # noqa: E402
 from nbgrader.preprocessors import ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec  # noqa: E402
 
@@ -33,7 +34,9 @@ from nbgrader.preprocessors import ClearOutput, DeduplicateIds, OverwriteCells, 
 c.Autograde.sanitize_preprocessors = [ClearOutput, RestoreGradingMetadata, DeduplicateIds, OverwriteKernelspec,
                                       OverwriteCells, CheckCellMetadata]
 
-c.Autograde.autograde_preprocessors = [GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+# CompareChecks turns the values each test cell recorded into its verdict, outside the kernel (README,
+# "Grading safely"); it must come after execution and before SaveAutoGrades.
+c.Autograde.autograde_preprocessors = [GuardedExecute, CompareChecks, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 c.GuardedExecute.timeout = 60            # seconds per cell, then the kernel is killed
 c.Sandbox.enabled = True                 # bubblewrap; `make sandbox` installs it

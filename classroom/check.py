@@ -1,6 +1,14 @@
-"""`make check`: the authoring gate. For each module, through nbgrader itself, in a scratch course:
-the solution earns every autograded point, the untouched release earns none, and every listed
-mutant (a plausible wrong implementation) fails each test cell it names; every test cell has a mutant."""
+"""`make check`: the authoring gate. For each module, in a scratch course, through exactly the pipeline
+`make autograde` uses (parallel workers, sandbox, integrity flags, CompareChecks):
+
+- every test cell checks only through tinytorch.testing (no bare `assert`, `raise` or `try`: those would
+  be verdicts computed inside the kernel, which decide nothing in grading) and records at least one check;
+- the reference solution passes every check of its own tests (their assertion messages are shown if not);
+- the solution earns every autograded point, the untouched release earns none;
+- every listed mutant (a plausible wrong implementation, tests/mutants/<module>.py) fails each test cell it
+  names, and every test cell is named by a mutant.
+"""
+import ast
 import shutil
 import tempfile
 from pathlib import Path
@@ -8,16 +16,49 @@ from pathlib import Path
 import nbformat
 
 from classroom import course, submissions
+from classroom.feedback import VERDICT
+from classroom.grading import autograde_all
 from classroom.nbgrader_api import Course
+from classroom.reference import ReferenceFailed, is_test_cell, reference_checks
 
 
 def autograded_cells(source_nb):
     """grade_id -> points of the autograded test cells."""
     return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in source_nb.cells
-            if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
+            if is_test_cell(c)}
 
 
-def check_module(module_id, workdir=None):
+def in_kernel_verdicts(source_nb):
+    """[(grade_id, line, what)] for each `assert`, `raise` or `try` in a test cell."""
+    found = []
+    for cell in source_nb.cells:
+        if is_test_cell(cell):
+            grade_id = cell.metadata["nbgrader"]["grade_id"]
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError as err:
+                found.append((grade_id, err.lineno, f"does not parse ({err.msg})"))
+                continue
+            for node in ast.walk(tree):
+                kind = {ast.Assert: "assert", ast.Raise: "raise", ast.Try: "try"}.get(type(node))
+                if kind:
+                    found.append((grade_id, node.lineno, f"`{kind}`"))
+    return found
+
+
+def failure_message(c, module_id, student, cell):
+    """What the autograded notebook says about a failed test cell (the grader's verdict first)."""
+    path = c.submission_path(module_id, student, "autograded")
+    if not path.is_file():
+        return "no autograded notebook"
+    nb = nbformat.read(str(path), as_version=4)
+    errors = [o for cell_ in nb.cells if cell_.metadata.get("nbgrader", {}).get("grade_id") == cell
+              for o in cell_.get("outputs", []) if o.output_type == "error"]
+    errors.sort(key=lambda o: o.get("ename") != VERDICT)
+    return f"{errors[0].ename}: {errors[0].evalue}"[:1500] if errors else "no error output"
+
+
+def check_module(module_id, workdir=None, workers=None):
     """Return a list of problems (empty when the module's tests are trustworthy)."""
     workdir = Path(workdir or tempfile.mkdtemp(prefix=f"check-{module_id}-"))
     shutil.copytree(course.SOURCE / module_id, workdir / "source" / module_id, dirs_exist_ok=True)
@@ -27,20 +68,32 @@ def check_module(module_id, workdir=None):
     release_nb = nbformat.read(str(workdir / "release" / module_id / f"{module_id}.ipynb"), as_version=4)
     tests = autograded_cells(source_nb)
     mutants = submissions.mutants(module_id)
-    problems = []
+    if not tests:
+        return [f"{module_id}: no autograded test cells"]
+    problems = [f"{module_id}: {cell} line {line}: {what} in a test cell is a verdict computed in the student's "
+                "kernel and decides nothing in grading; check through tinytorch.testing (assert_close, assert_equal, "
+                "assert_true, assert_raises, check_gradients)" for cell, line, what in in_kernel_verdicts(source_nb)]
+    try:
+        reference = reference_checks(scratch.config, module_id)["cells"]
+    except ReferenceFailed as err:
+        return problems + [f"{module_id}: the reference solution fails {cell}: {message}"
+                           for cell, message in getattr(err, "failed", {"?": str(err)}).items()]
+    problems += [f"{module_id}: {cell} records no check, so it can never be graded"
+                 for cell in tests if not reference.get(cell, {}).get("records")]
 
     students = {"solution": submissions.fill(release_nb, source_nb), "blank": release_nb}
     for m in mutants:
         students[f"mutant-{m['name']}".replace("_", "-")] = submissions.fill(release_nb, source_nb, m)
     for student, nb in students.items():
         submissions.write(nb, scratch.submission_path(module_id, student))
-        scratch.autograde(module_id, student)
+    autograde_all([module_id], c=scratch, workers=workers, progress=False)
     scores = {s: scratch.cell_scores(module_id, s) for s in students}
 
     for cell, points in tests.items():
         got = scores["solution"].get(cell, (None,))[0]
         if got != points:
-            problems.append(f"{module_id}: the solution earns {got} of {points} points in {cell}")
+            problems.append(f"{module_id}: the solution earns {got} of {points} points in {cell}: "
+                            + failure_message(scratch, module_id, "solution", cell))
         got = scores["blank"].get(cell, (None,))[0]
         if got != 0:
             problems.append(f"{module_id}: the blank release earns {got} points in {cell} (a test that cannot fail)")
@@ -56,7 +109,6 @@ def check_module(module_id, workdir=None):
             if score is None or score >= tests[cell]:
                 problems.append(f"{module_id}: mutant {m['name']} is not caught by {cell} (scored {score})")
     for cell in sorted(set(tests) - covered):
-        problems.append(f"{module_id}: no mutant shows that {cell} can catch a wrong implementation")
-    if not tests:
-        problems.append(f"{module_id}: no autograded test cells")
+        problems.append(f"{module_id}: no mutant shows that {cell} can catch a wrong implementation (add one to "
+                        f"tests/mutants/{module_id}.py)")
     return problems

@@ -16,10 +16,12 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
+from traitlets import Enum
 
 from classroom import course, export
 from classroom.config import Classroom
 from classroom.sandbox import Sandbox, SandboxedKernelManager
+from tinytorch.testing import RECORD_MIME
 
 
 
@@ -71,11 +73,16 @@ def read_events(root, module_id, student):
 class GuardedExecute(Execute):
     """Execute, with the sandbox, a hard per-cell time limit, an output cap and a record of what went wrong."""
 
+    check_mode = Enum(["grade", "reference"], "grade", help=(
+        "How the kernel's tinytorch.testing checks behave: 'grade' records values and never raises (the "
+        "verdict is CompareChecks', outside the kernel); 'reference' records and raises (the solution run)."))
+
     def preprocess(self, nb, resources=None, km=None):
         self._stopped = self._pending_stop = None
         self._events = []
-        self._output_bytes = 0
+        self._output_bytes = self._record_bytes = 0
         sandbox = Sandbox(parent=self)
+        self._record_limit = sandbox.record_limit_kb * 1024
         self._sandboxed = sandbox.check()
         self._output_limit = sandbox.output_limit_kb * 1024
         info = resources.get("nbgrader", {}) if resources else {}
@@ -88,9 +95,9 @@ class GuardedExecute(Execute):
                 write_events(self.config.CourseDirectory.root, info["assignment"], info["student"], self._events)
 
     def create_kernel_manager(self):
-        # The comparison helpers take their numpy references before any notebook code can rebind them.
-        if "--IPKernelApp.exec_lines=import tinytorch.testing" not in self.extra_arguments:
-            self.extra_arguments = list(self.extra_arguments) + ["--IPKernelApp.exec_lines=import tinytorch.testing"]
+        # Before any notebook code runs: checks record their values for CompareChecks.
+        setup = f"--IPKernelApp.exec_lines=import tinytorch.testing; tinytorch.testing.set_check_mode({self.check_mode!r})"
+        self.extra_arguments = [a for a in self.extra_arguments if not a.startswith("--IPKernelApp.exec_lines=")] + [setup]
         self.kernel_manager_class = SandboxedKernelManager if self._sandboxed else AsyncKernelManager
         km = super().create_kernel_manager()
         if self._sandboxed:
@@ -120,12 +127,16 @@ class GuardedExecute(Execute):
         raise KernelStopped("timeout", f"this cell ran past the {timeout} s time limit, so its kernel was stopped")
 
     def output(self, outs, msg, display_id, cell_index):
-        self._output_bytes += len(json.dumps(msg.get("content", {})))
-        if self._output_bytes > self._output_limit:
+        size = len(json.dumps(msg.get("content", {})))
+        if RECORD_MIME in msg.get("content", {}).get("data", {}):
+            self._record_bytes += size  # check records have their own budget: they are what grading reads
+        else:
+            self._output_bytes += size
+        if self._output_bytes > self._output_limit or self._record_bytes > self._record_limit:
             if self._pending_stop is None:
                 self._pending_stop = KernelStopped(
-                    "output_limit", f"the notebook printed more than {self._output_limit // 1024} KiB, so its "
-                                    "kernel was stopped")
+                    "output_limit", f"the notebook printed more than {self._output_limit // 1024} KiB (or recorded "
+                                    f"more than {self._record_limit // 1024} KiB of checks), so its kernel was stopped")
                 process = getattr(getattr(self.km, "provisioner", None), "process", None)
                 if process is not None:
                     process.kill()

@@ -50,6 +50,7 @@ CELL_FRAME = re.compile(r"Cell In\s*\[(\d+)\](?:,\s*line (\d+))?|Input In \[(\d+
 OTHER_FRAME = re.compile(r"^\s*(File\s|/|[A-Za-z]:\\)")
 # A quoted source line inside a frame: "      6 code", "----> 5 code", "---> 12 code".
 NUMBERED = re.compile(r"^\s*(-*>)?\s*(\d+)(?=\s|$)")
+VERDICT = "CheckFailed"  # ename of the verdicts CompareChecks writes: built by the grader, safe to show
 WITHHELD = "[printed output withheld: it may come from code run by hidden tests]\n"
 SCRUBBED = "hidden test failed"
 
@@ -239,6 +240,9 @@ class ScrubHiddenTests(NbGraderPreprocessor):
 
     def _scrubbed_error(self, cell, error, hint):
         ename = error.get("ename", "Error")
+        if ename == VERDICT and not leaks(error.get("evalue", ""), self._secrets):
+            # the grader wrote it: a hidden check's verdict already holds only its label, reason and hint
+            return new_output("error", ename=ename, evalue=error.evalue, traceback=[f"{ename}: {error.evalue}"])
         tail = f" — hint: {hint}" if hint else ""
         return new_output("error", ename=ename, evalue=SCRUBBED + tail,
                           traceback=[f"{ename}: {SCRUBBED} in {self._name(cell)}{tail}"])
@@ -246,7 +250,9 @@ class ScrubHiddenTests(NbGraderPreprocessor):
     def _scrub(self, cell):
         blocks = hidden_blocks(cell.source)
         errors = [o for o in cell.outputs if o.output_type == "error"]
-        error = errors[0] if errors else None
+        # The grader's verdict, when it names a line, says where the cell failed; else the kernel's error.
+        placed = [o for o in errors if o.get("ename") == VERDICT and frames(o.get("traceback", []))]
+        error = (placed or [o for o in errors if o.get("ename") != VERDICT] or errors or [None])[0]
         own_count = cell.get("execution_count")
         statuses, hidden_failed, keep_prints = {}, False, False
         failing_block = None

@@ -47,17 +47,6 @@ def integrity_events(c, module_id, nb):
     return tamper_events(nb, release) + scan_notebook(nb, module_id, release)
 
 
-def zero_autograded(c, module_id, student):
-    """Withhold the autograded points of a flagged submission: a manual score of 0 that a TA can revise."""
-    with Gradebook(c.db_url) as gb:
-        for nb in gb.find_submission(module_id, student).notebooks:
-            for grade in nb.grades:
-                if grade.cell.cell_type == "code" and grade.max_score > 0:
-                    grade.manual_score = 0.0
-                    grade.needs_manual_grade = True
-        gb.db.commit()
-
-
 def record_zero(c, module_id, student):
     """Make the gradebook hold this submission with no points (replacing an older graded one)."""
     with Gradebook(c.db_url) as gb:
@@ -70,7 +59,10 @@ def record_zero(c, module_id, student):
 
 
 def grade_one(c, module_id, student, retries=2):
-    """Autograde one submission; return the list of events recorded for it."""
+    """Autograde one submission; return the list of events recorded for it.
+
+    Integrity and tamper flags are recorded for a TA but change no score: the points come only from the
+    values the submission computed (CompareChecks), which no code in the kernel can fake."""
     events, nb = precheck(c, module_id, student)
     if not events:
         flags = integrity_events(c, module_id, nb)
@@ -79,7 +71,6 @@ def grade_one(c, module_id, student, retries=2):
                 c.autograde(module_id, student)
                 events = read_events(c, module_id, student) + flags
                 if flags:
-                    zero_autograded(c, module_id, student)
                     write_events(c.root, module_id, student, events)
                 return events
             except NbgraderError as err:
@@ -112,13 +103,14 @@ def _grade_in_worker(module_id, student):
     return module_id, student, grade_one(_COURSE, module_id, student)
 
 
-def autograde_all(modules=None, students=None, c=None, workers=None):
-    """Grade every submission, `workers` at a time; print and return {(module, student): events} for problems."""
+def autograde_all(modules=None, students=None, c=None, workers=None, progress=True):
+    """Grade every submission, `workers` at a time; return {(module, student): events} for problems (and,
+    with `progress`, show a progress bar and print them)."""
     c = c or Course()
     pairs = submissions(c, modules, students)
     workers = min(workers or Classroom(config=c.config).worker_count(), max(len(pairs), 1))
     results = {}
-    bar = tqdm(total=len(pairs), desc=f"autograde ({workers} workers)", unit="notebook")
+    bar = tqdm(total=len(pairs), desc=f"autograde ({workers} workers)", unit="notebook", disable=not progress)
     if workers == 1:
         for m, s in pairs:
             results[(m, s)] = grade_one(c, m, s)
@@ -133,6 +125,8 @@ def autograde_all(modules=None, students=None, c=None, workers=None):
                 bar.update()
     bar.close()
     problems = {key: ev for key, ev in sorted(results.items()) if ev}
+    if not progress:
+        return problems
     for (m, s), events in problems.items():
         for e in events:
             print(f"FLAGGED {m} / {s}: {e['kind']}" + (f" in {e['cell']}" if e.get("cell") else "") + f": {e['detail']}")

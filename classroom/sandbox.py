@@ -41,6 +41,8 @@ class Sandbox(Configurable):
     max_file_mb = Integer(64, help="Largest file a kernel may write (MiB, in its private /tmp).").tag(config=True)
     tmp_mb = Integer(256, help="Size of the kernel's private /tmp (MiB).").tag(config=True)
     output_limit_kb = Integer(1024, help="Output a notebook may print before its kernel is stopped (KiB).").tag(config=True)
+    record_limit_kb = Integer(16384, help="Check records (the values grading compares) a notebook may emit before "
+                                          "its kernel is stopped (KiB).").tag(config=True)
     uid_base = Integer(61000, help="Unprivileged uids used for kernels: uid_base + a slot per kernel.").tag(config=True)
     extra_ro_binds = List(Unicode(), help="More host paths the kernel may read.").tag(config=True)
 
