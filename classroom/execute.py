@@ -20,8 +20,14 @@ from traitlets import Enum
 
 from classroom import course, export
 from classroom.config import Classroom
+from classroom.oracles import strip_oracles
 from classroom.sandbox import Sandbox, SandboxedKernelManager
 from tinytorch.testing import RECORD_MIME
+
+
+def is_test_cell(cell):
+    info = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.cell_type == "code" and bool(info.get("grade")) and not info.get("solution")
 
 
 
@@ -110,6 +116,9 @@ class GuardedExecute(Execute):
         if self._stopped:
             cell.outputs = [self._error("NotRun", f"not run: {self._stopped.detail}")]
             return cell, resources
+        original = cell.source
+        if self.check_mode == "grade" and is_test_cell(cell):
+            cell.source = strip_oracles(original)  # the graded kernel never holds an expected value
         try:
             return super().preprocess_cell(cell, resources, index)
         except (KernelStopped, DeadKernelError) as err:
@@ -121,6 +130,8 @@ class GuardedExecute(Execute):
             self._events.append({"kind": err.kind, "cell": grade_id, "detail": err.detail})
             cell.outputs.append(self._error(err.kind, err.detail))
             return cell, resources
+        finally:
+            cell.source = original
 
     async def _async_handle_timeout(self, timeout, cell=None):
         await self._kill_kernel()

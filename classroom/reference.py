@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 
 from classroom.config import Classroom
+from classroom.execute import GuardedExecute, is_test_cell, published_package
 from classroom.feedback import strip_ansi
 from tinytorch.testing import RECORD_MIME
 
@@ -25,11 +26,6 @@ FORMAT = "1"  # bump when the record format or the way references are computed c
 
 class ReferenceFailed(RuntimeError):
     """The reference solution fails one of its own test cells: nothing can be graded against it."""
-
-
-def is_test_cell(cell):
-    info = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.cell_type == "code" and bool(info.get("grade")) and not info.get("solution")
 
 
 def pop_records(cell):
@@ -59,7 +55,6 @@ def _key(source, package_dir):
 
 def compute(config, module_id, source):
     """Run the source notebook in the sandbox; return {"cells": {grade_id: {"records", "error", "source"}}}."""
-    from classroom.execute import GuardedExecute
     workdir = Path(tempfile.mkdtemp(prefix=f"tt-reference-{module_id}-"))
     try:
         shutil.copytree(source.parent, workdir, dirs_exist_ok=True)
@@ -87,7 +82,6 @@ def reference_checks(config, module_id):
 
     Raises ReferenceFailed (with the solution's own assertion message) if a test cell fails on the
     solution; such a result is not cached, so a fixed notebook is picked up at once."""
-    from classroom.execute import published_package
     root = Path(config.CourseDirectory.root)
     source = root / "source" / module_id / f"{module_id}.ipynb"
     if not source.is_file():

@@ -1,5 +1,8 @@
 """Hostile and broken submissions, graded by the real sandbox and the real nbgrader, in one parallel batch
-beside an honest student: no unearned points, every threat flagged or contained, the honest grade intact."""
+beside an honest student: no unearned points, every threat flagged or contained, the honest grade intact.
+
+The value attacks (tests/redteam/value_attacks.py) sit on one wrong solution and try every way of making
+its wrong values pass from inside the kernel; each must score exactly what the wrong solution scores."""
 import socket
 import threading
 
@@ -10,6 +13,7 @@ from nbgrader.api import Gradebook
 from classroom import submissions
 from classroom.grading import autograde_all, read_events
 from tests.redteam.attacks import attacks
+from tests.redteam.value_attacks import value_attacks, wrong_solution
 
 MODULE = "01_tensor"
 
@@ -38,8 +42,10 @@ def graded(tmp_path_factory, listener):
     release = nbformat.read(str(root / "release" / MODULE / f"{MODULE}.ipynb"), as_version=4)
     solution = submissions.fill(release, nbformat.read(str(course.source_notebook(MODULE)), as_version=4))
     cases = attacks(listener[0])
-    students = {"honest": solution, "honest2": solution}
+    students = {"honest": solution, "honest2": solution, "wrong": wrong_solution(release, solution)}
     for name, (build, _) in cases.items():
+        students[name.replace("_", "-")] = build(release, solution)
+    for name, build in value_attacks().items():
         students[name.replace("_", "-")] = build(release, solution)
     for student, nb in students.items():
         path = c.submission_path(MODULE, student)
@@ -85,6 +91,22 @@ def test_attack_earns_nothing_unearned_and_is_recorded(graded, name):
     if kind:
         kinds = [e["kind"] for e in read_events(c, MODULE, student)]
         assert kind in kinds, f"{name}: expected a {kind!r} event, got {kinds}"
+
+
+def test_wrong_solution_earns_some_points_not_all(graded):
+    score, max_score = _scores(graded[0], "wrong")
+    assert 0 < score < max_score, f"the wrong solution scored {score}/{max_score}: the baseline must be partial"
+
+
+@pytest.mark.parametrize("name", list(value_attacks()))
+def test_value_attack_earns_nothing_the_wrong_solution_does_not(graded, name):
+    c = graded[0]
+    wrong = {cell: s[0] for cell, s in c.cell_scores(MODULE, "wrong").items()}
+    attacked = {cell: s[0] for cell, s in c.cell_scores(MODULE, name.replace("_", "-")).items()}
+    assert set(attacked) == set(wrong) and all(attacked[cell] <= wrong[cell] for cell in wrong), \
+        f"{name}: {attacked} vs the wrong solution's {wrong}"
+    if name == "field_two_lines":
+        assert attacked == wrong, "the field's two-line attack must score exactly what the wrong solution scores"
 
 
 def test_sandbox_hides_the_course_and_the_network(graded, listener):
