@@ -1,9 +1,10 @@
 """Static integrity checks on the code a student wrote, run before grading.
 
-Flags code that could earn points without solving the exercise: changing modules the tests rely on
-(numpy, builtins, tinytorch.testing, sys.modules), tracing or introspecting the grader, or importing the
-reference solution of the module being graded (or a later one). A flagged submission is graded as usual so
-a TA can see what happened, then its autograded points are set to zero pending review.
+Flags code that tries to influence grading rather than solve the exercise: changing modules the tests rely
+on (numpy, builtins, tinytorch.testing, sys.modules), tracing or introspecting the grader, or importing the
+reference solution of the module being graded (or a later one). A flag is for a TA (who tried what); it
+changes no score, because no verdict is computed in the kernel (classroom/preprocessors/compare_checks.py):
+a flagged submission keeps exactly the points its values earned.
 """
 import ast
 

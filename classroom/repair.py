@@ -5,7 +5,7 @@ grade id), renamed, or had their nbgrader metadata changed, and the student then
 parts they did solve. Here, in memory (the submitted file is untouched): every graded cell gets back its
 release metadata; of several cells with one grade id the last keeps it (nbgrader's own convention) and the
 others become plain cells that still run; a grade id the release does not know is dropped. Tampering is
-still reported (classroom.integrity.tamper_events) and withholds the points for a TA to review.
+still reported (classroom.integrity.tamper_events), as a flag for a TA; it changes no score.
 """
 import copy
 
