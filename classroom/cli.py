@@ -1,6 +1,7 @@
 """`classroom`: the thin command-line layer over nbgrader that the Makefile calls."""
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from tqdm import tqdm
@@ -20,8 +21,10 @@ def cmd_check(args):
     from classroom.check import check_module
     problems = []
     for module_id in args.modules or course.modules():
+        started = time.perf_counter()
         found = check_module(module_id)
-        print(f"{module_id}: {'ok' if not found else f'{len(found)} problem(s)'}", flush=True)
+        took = time.perf_counter() - started
+        print(f"{module_id}: {'ok' if not found else f'{len(found)} problem(s)'} ({took:.0f} s)", flush=True)
         problems += found
     for p in problems:
         print("  -", p)
