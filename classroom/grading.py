@@ -14,10 +14,11 @@ from tqdm import tqdm
 
 from classroom import course
 from classroom.config import Classroom
-from classroom.execute import read_events as _read_events, write_events
+from classroom.execute import is_test_cell, read_events as _read_events, write_events
 from classroom.feedback import write_scrubbed_notebook
 from classroom.integrity import scan_notebook, tamper_events
 from classroom.nbgrader_api import Course, NbgraderError
+from classroom.reference import ReferenceFailed, reference_checks
 
 
 def submissions(c, modules=None, students=None):
@@ -91,6 +92,41 @@ def read_events(c, module_id, student):
     return _read_events(c.root, module_id, student)
 
 
+def not_ready(c, module_id):
+    """Why `module_id` cannot be graded as things stand (None if it can): never released, released from a
+    source notebook that changed since, or a reference solution that fails its own tests. Refusing up
+    front leaves every grade already in the gradebook as it was."""
+    source = nbformat.read(str(c.root / "source" / module_id / f"{module_id}.ipynb"), as_version=4) \
+        if (c.root / "source" / module_id / f"{module_id}.ipynb").is_file() else None
+    if source is None:
+        return f"no source notebook source/{module_id}/{module_id}.ipynb (the reference solution grading needs)"
+    with Gradebook(c.db_url) as gb:
+        try:
+            gb.find_assignment(module_id)
+        except MissingEntry:
+            return f"{module_id} has not been released: run `make release` first"
+        changed = []
+        for cell in source.cells:
+            if is_test_cell(cell):
+                grade_id = cell.metadata.nbgrader["grade_id"]
+                try:
+                    stored = gb.find_source_cell(grade_id, module_id, module_id).source
+                except MissingEntry:
+                    stored = None
+                if stored != cell.source:
+                    changed.append(grade_id)
+    if changed:
+        return (f"source/{module_id} changed after its release (test cells {', '.join(changed)}): run `make release` "
+                "so students' notebooks are graded by the tests the reference solution is checked with")
+    try:
+        reference_checks(c.config, module_id)
+    except ReferenceFailed as err:
+        return str(err)
+    except Exception as err:  # e.g. no sandbox: nothing of this module can be graded, say why once
+        return f"the reference solution could not be run: {type(err).__name__}: {err}"
+    return None
+
+
 _COURSE = None
 
 
@@ -108,8 +144,14 @@ def autograde_all(modules=None, students=None, c=None, workers=None, progress=Tr
     with `progress`, show a progress bar and print them)."""
     c = c or Course()
     pairs = submissions(c, modules, students)
+    refused = {m: why for m in sorted({m for m, _ in pairs}) if (why := not_ready(c, m))}
+    for m, why in refused.items():
+        print(f"NOT GRADED {m}: {why}")
+    results = {(m, s): [{"kind": "not_graded", "cell": None, "detail": refused[m]}] for m, s in pairs if m in refused}
+    for (m, s), events in results.items():
+        write_events(c.root, m, s, events)  # the gradebook keeps whatever grade it held
+    pairs = [(m, s) for m, s in pairs if m not in refused]
     workers = min(workers or Classroom(config=c.config).worker_count(), max(len(pairs), 1))
-    results = {}
     bar = tqdm(total=len(pairs), desc=f"autograde ({workers} workers)", unit="notebook", disable=not progress)
     if workers == 1:
         for m, s in pairs:
