@@ -4,6 +4,10 @@ MUTANTS = [
     dict(name="relu_uses_abs", cell="relu",
          find="np.maximum(x.data, 0)", replace="np.abs(x.data)",
          caught_by=["test_relu"]),
+    # only the hidden float64 check sees this one (the visible test feeds float32)
+    dict(name="relu_casts_to_float32", cell="relu",
+         find="np.maximum(x.data, 0)", replace="np.maximum(x.data, 0).astype(np.float32)",
+         caught_by=["test_relu"]),
     dict(name="relu_records_wrong_op", cell="relu",
          find='"relu", x)', replace='"max", x)',
          caught_by=["test_activation_graph"]),
@@ -38,6 +42,13 @@ MUTANTS = [
          caught_by=["test_gelu"]),
     dict(name="gelu_float64_constant_promotes", cell="gelu",
          find="math.sqrt(2 / math.pi)", replace="np.sqrt(2 / np.pi)",
+         caught_by=["test_gelu"]),
+    # only the hidden checks see these: float64 input, and the ±1000 overflow check
+    dict(name="gelu_casts_to_float32", cell="gelu",
+         find="a = x.data\n", replace="a = x.data.astype(np.float32)\n",
+         caught_by=["test_gelu"]),
+    dict(name="gelu_tanh_from_exp_overflows", cell="gelu",
+         find="np.tanh(inner)", replace="(np.exp(2 * inner) - 1) / (np.exp(2 * inner) + 1)",
          caught_by=["test_gelu"]),
     # Softmax
     dict(name="softmax_without_max_shift", cell="softmax",

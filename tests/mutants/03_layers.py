@@ -30,12 +30,31 @@ MUTANTS = [
     dict(name="bias_not_added", cell="linear",
          find="out = out + self.bias", replace="out = out",
          caught_by=["test_linear_forward", "test_sequential_flatten"]),
+    # only the hidden checks see these: (B, T, in) inputs, the error message, bias=False
+    dict(name="shape_check_assumes_2d_input", cell="linear",
+         find="x.ndim == 0 or x.shape[-1] != self.in_features", replace="x.shape[1] != self.in_features",
+         caught_by=["test_linear_forward"]),
+    dict(name="shape_error_omits_expected_size", cell="linear",
+         find='f"Linear({self.in_features}, {self.out_features}) expects inputs whose last dimension "\n'
+              '                             f"is {self.in_features}, got shape {x.shape}"',
+         replace='f"Linear got an input of the wrong shape {x.shape}"',
+         caught_by=["test_linear_forward"]),
+    dict(name="bias_false_keeps_zero_bias", cell="linear",
+         find="b = np.random.uniform(-bound, bound, out_features) if bias else None\n"
+              "        self.bias = Tensor(b.astype(np.float32), requires_grad=True) if bias else None",
+         replace="b = np.random.uniform(-bound, bound, out_features) if bias else np.zeros(out_features)\n"
+                 "        self.bias = Tensor(b.astype(np.float32), requires_grad=True)",
+         caught_by=["test_linear_forward"]),
     dict(name="init_scale_one_over_in", cell="linear",
          find="bound = 1.0 / np.sqrt(in_features)", replace="bound = 1.0 / in_features",
          caught_by=["test_linear_init", "test_init_depth"]),
     dict(name="init_scale_one_over_sqrt_out", cell="linear",
          find="bound = 1.0 / np.sqrt(in_features)", replace="bound = 1.0 / np.sqrt(out_features)",
-         caught_by=["test_linear_init"]),
+         caught_by=["test_linear_init", "test_init_depth"]),
+    # Glorot-style average fan: same as fan_in for the square stacks, so only the hidden widening stack sees it
+    dict(name="init_bound_from_average_fan", cell="linear",
+         find="bound = 1.0 / np.sqrt(in_features)", replace="bound = 1.0 / np.sqrt((in_features + out_features) / 2)",
+         caught_by=["test_linear_init", "test_init_depth"]),
     dict(name="init_uniform_zero_to_bound", cell="linear",
          find="np.random.uniform(-bound, bound, (in_features", replace="np.random.uniform(0, bound, (in_features",
          caught_by=["test_linear_init"]),

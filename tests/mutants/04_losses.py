@@ -23,6 +23,13 @@ MUTANTS = [
     dict(name="mse_sums_instead_of_mean", cell="mse_loss",
          find="(diff * diff).mean()", replace="(diff * diff).sum()",
          caught_by=["test_mse"]),
+    # only the hidden checks see these: a (3, 4) batch, and shapes (4,) vs (1,)
+    dict(name="mse_divides_by_batch_size", cell="mse_loss",
+         find="(diff * diff).mean()", replace="(diff * diff).sum() / pred.shape[0]",
+         caught_by=["test_mse"]),
+    dict(name="mse_compares_ndim_not_shape", cell="mse_loss",
+         find="if pred.shape != target.shape:", replace="if pred.ndim != target.ndim:",
+         caught_by=["test_mse"]),
     dict(name="mse_broadcasts_silently", cell="mse_loss",
          find="if pred.shape != target.shape:", replace="if False:",
          caught_by=["test_mse"]),

@@ -19,6 +19,10 @@ MUTANTS = [
     dict(name="warmup_off_by_one", cell="cosine_schedule",
          find="self.max_lr * step / self.warmup_steps", replace="self.max_lr * (step + 1) / self.warmup_steps",
          caught_by=["test_cosine_schedule"]),
+    # same value at step == warmup_steps, but divides by zero without warmup: only the hidden part sees it
+    dict(name="warmup_includes_boundary_step", cell="cosine_schedule",
+         find="if step < self.warmup_steps:", replace="if step <= self.warmup_steps:",
+         caught_by=["test_cosine_schedule"]),
     # Trainer.train_epoch: only the hidden comparison with a reference loop sees these
     dict(name="train_forgets_zero_grad", cell="trainer",
          find="            self.optimizer.zero_grad()\n", replace="",
