@@ -3,10 +3,16 @@
 
 - every test cell checks only through tinytorch.testing (no bare `assert`, `raise` or `try`: those would
   be verdicts computed inside the kernel, which decide nothing in grading) and records at least one check;
+- every solution code cell keeps its `### BEGIN/END SOLUTION` delimiters (without them nbgrader releases a bare
+  stub in place of the whole cell: skeleton, docstring and export marker lost), and every hidden block
+  starts with its `# hint:` line (what feedback shows when it fails);
 - the reference solution passes every check of its own tests (their assertion messages are shown if not);
 - the solution earns every autograded point, the untouched release earns none;
 - every listed mutant (a plausible wrong implementation, tests/mutants/<module>.py) fails each test cell it
-  names, and every test cell is named by a mutant.
+  names, and every test cell is named by a mutant;
+- in every test cell the visible part alone catches at least one mutant (so `nbgrader validate` means
+  something), and the hidden part catches at least one mutant the visible part misses. A mutant counts as
+  caught by the part holding the first check that failed (the line CompareChecks names).
 """
 import ast
 import shutil
@@ -16,7 +22,7 @@ from pathlib import Path
 import nbformat
 
 from classroom import course, submissions
-from classroom.feedback import VERDICT
+from classroom.feedback import VERDICT, frames, hidden_blocks
 from classroom.grading import autograde_all
 from classroom.nbgrader_api import Course
 from classroom.reference import ReferenceFailed, is_test_cell, reference_checks
@@ -46,6 +52,43 @@ def in_kernel_verdicts(source_nb):
     return found
 
 
+def authoring_problems(source_nb):
+    """Solution cells without delimiters, hidden blocks without a hint."""
+    problems = []
+    for cell in source_nb.cells:
+        info = cell.metadata.get("nbgrader", {})
+        name = info.get("grade_id", "?")
+        if cell.cell_type == "code" and info.get("solution"):
+            lines = [ln.strip() for ln in cell.source.splitlines()]
+            if "### BEGIN SOLUTION" not in lines or "### END SOLUTION" not in lines:
+                problems.append(f"solution cell {name} has no `### BEGIN SOLUTION` / `### END SOLUTION` lines: nbgrader "
+                                "would release a bare stub in place of the whole cell")
+        if cell.cell_type == "code":
+            for block in hidden_blocks(cell.source):
+                if not block.hint:
+                    problems.append(f"{name}: the hidden block at line {block.start} has no `# hint: <one line>` as its "
+                                    "first line (what students read when it fails)")
+    return problems
+
+
+def caught_where(c, module_id, student, cell):
+    """'visible' or 'hidden': the part of test cell `cell` holding the first failing check of a graded
+    submission (None if the cell did not fail or the failure names no line)."""
+    path = c.submission_path(module_id, student, "autograded")
+    if not path.is_file():
+        return None
+    nb = nbformat.read(str(path), as_version=4)
+    target = next((x for x in nb.cells if x.metadata.get("nbgrader", {}).get("grade_id") == cell), None)
+    if target is None:
+        return None
+    for out in target.get("outputs", []):
+        if out.output_type == "error" and out.get("ename") == VERDICT:
+            lines = [ln for _, ln in frames(out.get("traceback", [])) if ln is not None]
+            if lines:
+                return "hidden" if any(lines[0] in b for b in hidden_blocks(target.source)) else "visible"
+    return None
+
+
 def failure_message(c, module_id, student, cell):
     """What the autograded notebook says about a failed test cell (the grader's verdict first)."""
     path = c.submission_path(module_id, student, "autograded")
@@ -70,7 +113,8 @@ def check_module(module_id, workdir=None, workers=None):
     mutants = submissions.mutants(module_id)
     if not tests:
         return [f"{module_id}: no autograded test cells"]
-    problems = [f"{module_id}: {cell} line {line}: {what} in a test cell is a verdict computed in the student's "
+    problems = [f"{module_id}: {p}" for p in authoring_problems(source_nb)]
+    problems += [f"{module_id}: {cell} line {line}: {what} in a test cell is a verdict computed in the student's "
                 "kernel and decides nothing in grading; check through tinytorch.testing (assert_close, assert_equal, "
                 "assert_true, assert_raises, check_gradients)" for cell, line, what in in_kernel_verdicts(source_nb)]
     try:
@@ -97,7 +141,7 @@ def check_module(module_id, workdir=None, workers=None):
         got = scores["blank"].get(cell, (None,))[0]
         if got != 0:
             problems.append(f"{module_id}: the blank release earns {got} points in {cell} (a test that cannot fail)")
-    covered = set()
+    covered, parts = set(), {cell: set() for cell in tests}
     for m in mutants:
         student = f"mutant-{m['name']}".replace("_", "-")
         for cell in m["caught_by"]:
@@ -108,6 +152,17 @@ def check_module(module_id, workdir=None, workers=None):
             score = scores[student].get(cell, (None,))[0]
             if score is None or score >= tests[cell]:
                 problems.append(f"{module_id}: mutant {m['name']} is not caught by {cell} (scored {score})")
+            else:
+                parts[cell].add(caught_where(scratch, module_id, student, cell))
+    for cell in sorted(covered):
+        has_hidden = any(hidden_blocks(c.source) for c in source_nb.cells
+                         if c.metadata.get("nbgrader", {}).get("grade_id") == cell)
+        if "visible" not in parts[cell]:
+            problems.append(f"{module_id}: the visible part of {cell} catches none of its mutants, so `nbgrader "
+                            "validate` passes them: make a visible check catch the most common mistake")
+        if has_hidden and "hidden" not in parts[cell]:
+            problems.append(f"{module_id}: the hidden part of {cell} catches no mutant its visible part misses: add "
+                            f"a mutant to tests/mutants/{module_id}.py that only the hidden checks catch")
     for cell in sorted(set(tests) - covered):
         problems.append(f"{module_id}: no mutant shows that {cell} can catch a wrong implementation (add one to "
                         f"tests/mutants/{module_id}.py)")

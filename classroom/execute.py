@@ -103,7 +103,8 @@ class GuardedExecute(Execute):
     def create_kernel_manager(self):
         # Before any notebook code runs: checks record their values for CompareChecks.
         setup = f"--IPKernelApp.exec_lines=import tinytorch.testing; tinytorch.testing.set_check_mode({self.check_mode!r})"
-        self.extra_arguments = [a for a in self.extra_arguments if not a.startswith("--IPKernelApp.exec_lines=")] + [setup]
+        self.extra_arguments = [a for a in self.extra_arguments if not a.startswith("--IPKernelApp.exec_lines=")] + [
+            setup, "--IPKernelApp.ignore_cwd=True"]  # files beside the notebook shadow no module (see sandbox.py)
         self.kernel_manager_class = SandboxedKernelManager if self._sandboxed else AsyncKernelManager
         km = super().create_kernel_manager()
         if self._sandboxed:

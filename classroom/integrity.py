@@ -2,7 +2,14 @@
 
 Flags code that tries to influence grading rather than solve the exercise: changing modules the tests rely
 on (numpy, builtins, tinytorch.testing, sys.modules), tracing or introspecting the grader, or importing the
-reference solution of the module being graded (or a later one). A flag is for a TA (who tried what); it
+reference solution of the module being graded (or a later one).
+
+Extending tinytorch is not tampering when it goes through its sanctioned API: a later module's student code
+that registers a gradient rule with `tinytorch.autograd.register_op(name, rule)` (a call or a decorator) or
+observes ops with `tinytorch.tensor.add_op_hook(fn)` is not flagged. Patching tinytorch objects is: assigning
+or deleting attributes of `Tensor` (or any tinytorch object), and writing into tinytorch's tables directly
+(`GRAD_RULES["op"] = rule`, `del GRAD_RULES["op"]`, `GRAD_RULES.update(...)`, `.pop`, `.clear`, ...), also
+through a local alias (`rules = GRAD_RULES`). A flag is for a TA (who tried what); it
 changes no score, because no verdict is computed in the kernel (classroom/preprocessors/compare_checks.py):
 a flagged submission keeps exactly the points its values earned.
 """
@@ -12,6 +19,12 @@ from classroom import course
 
 WATCHED_MODULES = {"numpy", "builtins", "tinytorch", "sys", "math", "importlib", "inspect", "gc", "ctypes"}
 FORBIDDEN_IMPORTS = {"ctypes", "gc", "builtins"}
+# methods that change a dict or list in place: called on a tinytorch object (GRAD_RULES, a hook list), a patch
+MUTATING_METHODS = {"update", "pop", "popitem", "clear", "setdefault", "__setitem__", "__delitem__", "append",
+                    "extend", "insert", "remove", "__setattr__", "__delattr__"}
+# The checks of tinytorch.testing: a student cell that rebinds or redefines one is trying to change a verdict.
+CHECKERS = {"assert_close", "assert_equal", "assert_true", "assert_raises", "assert_same", "assert_statistic",
+            "check_gradients", "numerical_gradient", "set_check_mode"}
 FORBIDDEN_CALLS = {("sys", "settrace"), ("sys", "setprofile"), ("sys", "_getframe"), ("inspect", "currentframe"),
                    ("inspect", "stack"), ("importlib", "reload"), ("importlib", "import_module")}
 
@@ -67,9 +80,30 @@ class _Scanner(ast.NodeVisitor):
             for t in target.elts:
                 self._check_target(t, line)
 
+    def _rebinds_checker(self, name, line):
+        if name in CHECKERS:
+            self.findings.append((line, f"rebinds the checker {name}"))
+
+    def visit_FunctionDef(self, node):
+        self._rebinds_checker(node.name, node.lineno)
+        self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
     def visit_Assign(self, node):
         for t in node.targets:
             self._check_target(t, node.lineno)
+            for name in ast.walk(t):
+                if isinstance(name, ast.Name):
+                    self._rebinds_checker(name.id, node.lineno)
+        # `rules = GRAD_RULES`, `T = tinytorch.Tensor`: the name now stands for the watched object
+        source = self._module_of(node.value) if isinstance(node.value, (ast.Name, ast.Attribute)) else None
+        for t in node.targets:
+            if isinstance(t, ast.Name):
+                if source and source.split(".")[0] in WATCHED_MODULES:
+                    self.aliases[t.id] = source
+                else:
+                    self.aliases.pop(t.id, None)  # rebound to something else
         self.generic_visit(node)
 
     def visit_AugAssign(self, node):
@@ -89,10 +123,19 @@ class _Scanner(ast.NodeVisitor):
                 self.findings.append((node.lineno, f"{func.id} on {module}"))
         if isinstance(func, ast.Name) and func.id in {"__import__", "exec", "eval", "compile"}:
             self.findings.append((node.lineno, f"calls {func.id}()"))
+        if isinstance(func, ast.Name) and func.id == "vars" and node.args:
+            module = self._module_of(node.args[0])
+            if module and module.split(".")[0] in WATCHED_MODULES:
+                self.findings.append((node.lineno, f"vars() of {module}"))
+        if (isinstance(func, ast.Name) and func.id == "set_check_mode") or (
+                isinstance(func, ast.Attribute) and func.attr == "set_check_mode"):
+            self.findings.append((node.lineno, "switches the checks' mode"))
         if isinstance(func, ast.Attribute):
             module = self._module_of(func.value)
             if module and (module.split(".")[0], func.attr) in FORBIDDEN_CALLS:
                 self.findings.append((node.lineno, f"calls {module}.{func.attr}()"))
+            if module and module.split(".")[0] == "tinytorch" and func.attr in MUTATING_METHODS:
+                self.findings.append((node.lineno, f"modifies {module} ({ast.unparse(func)}())"))
         self.generic_visit(node)
 
     def visit_Name(self, node):
@@ -100,9 +143,12 @@ class _Scanner(ast.NodeVisitor):
             self.findings.append((node.lineno, f"uses {node.id}"))
 
     def visit_Attribute(self, node):
-        # module.__dict__ and sys.modules are ways around the attribute checks above
-        if node.attr in {"__dict__", "__globals__", "__code__", "__closure__"} or (
-                node.attr == "modules" and self._module_of(node.value) == "sys"):
+        # a module's __dict__ and sys.modules are ways around the attribute checks above; an object's own
+        # `self.__dict__` is ordinary Python
+        watched = self._module_of(node.value)
+        if node.attr in {"__globals__", "__code__", "__closure__"} or (
+                node.attr == "__dict__" and watched and watched.split(".")[0] in WATCHED_MODULES) or (
+                node.attr == "modules" and watched == "sys"):
             self.findings.append((node.lineno, f"uses {ast.unparse(node)}"))
         self.generic_visit(node)
 
@@ -168,6 +214,9 @@ def tamper_events(nb, release_nb):
         if original is None:
             events.append(("unknown_cell", grade_id, "a cell carries a grade id the release does not have"))
             continue
+        if cell.cell_type != original.cell_type:
+            events.append(("cell_type", grade_id, f"the cell type changed from {original.cell_type} to "
+                                                  f"{cell.cell_type} (graded as {original.cell_type})"))
         for key in ("grade", "solution", "locked", "points"):
             if meta(cell).get(key) != meta(original).get(key):
                 events.append(("metadata", grade_id, f"nbgrader '{key}' changed from {meta(original).get(key)!r} "

@@ -3,8 +3,9 @@
 nbgrader itself stops on a notebook whose graded cells were duplicated (a copy-pasted cell carries its
 grade id), renamed, or had their nbgrader metadata changed, and the student then gets nothing for the
 parts they did solve. Here, in memory (the submitted file is untouched): every graded cell gets back its
-release metadata; of several cells with one grade id the last keeps it (nbgrader's own convention) and the
-others become plain cells that still run; a grade id the release does not know is dropped. Tampering is
+release metadata and cell type (a test cell turned into markdown by accident is graded as the code cell it
+was); of several cells with one grade id the last keeps it (nbgrader's own convention) and the others become
+plain cells that still run; a grade id the release does not know is dropped. Tampering is
 still reported (classroom.integrity.tamper_events), as a flag for a TA; it changes no score.
 """
 import copy
@@ -35,11 +36,25 @@ class RestoreGradingMetadata(NbGraderPreprocessor):
             grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
             if "nbgrader" not in cell.get("metadata", {}):
                 continue
-            if grade_id in given and last[grade_id] == index and cell.cell_type == _kind(release, grade_id):
+            if grade_id in given and last[grade_id] == index:
+                nb.cells[index] = cell = _retyped(cell, _kind(release, grade_id))
                 cell.metadata["nbgrader"] = copy.deepcopy(given[grade_id])
             else:
                 del cell.metadata["nbgrader"]
         return nb, resources
+
+
+def _retyped(cell, kind):
+    """The cell as a cell of type `kind` (a test cell turned into markdown by accident becomes code again;
+    nbgrader then restores a locked cell's source from the gradebook, an answer keeps the student's text)."""
+    if cell.cell_type == kind:
+        return cell
+    make = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
+            "raw": nbformat.v4.new_raw_cell}[kind]
+    fresh = make(source=cell.source, metadata=copy.deepcopy(cell.metadata))
+    if "id" in cell:
+        fresh["id"] = cell["id"]
+    return fresh
 
 
 def _kind(release, grade_id):

@@ -97,7 +97,10 @@ def sandbox_command(kernel_cmd, *, config, workdir, ipc_dir, package_dir, uid):
             "--bind", str(ipc_dir), str(ipc_dir),
             "--setenv", "HOME", "/tmp", "--setenv", "PYTHONPATH", "/opt/tinytorch",
             "--setenv", "MPLBACKEND", "Agg", "--setenv", "MPLCONFIGDIR", "/tmp",
-            "--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--unsetenv", "JPY_PARENT_PID", "--"]
+            "--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--unsetenv", "JPY_PARENT_PID",
+            # the submission folder is the working directory: files handed in beside the notebook (a
+            # `numpy/` package, say) must not shadow what the kernel imports
+            "--setenv", "PYTHONSAFEPATH", "1", "--"]
     mb = 1024 * 1024
     cmd += ["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
             "/usr/bin/prlimit", f"--as={config.memory_mb * mb}", f"--nproc={config.max_processes}",

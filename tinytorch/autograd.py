@@ -2,10 +2,11 @@
 # Edit the source notebook, then run `make package`; tests fail when this file drifts.
 
 import math
+import time
 
 import numpy as np
 
-from tinytorch.tensor import Tensor, set_grad_enabled
+from tinytorch.tensor import _OP_HOOKS, OpEvent, Tensor, _run_op_hooks, set_grad_enabled
 
 
 def unbroadcast(grad, shape):
@@ -65,11 +66,11 @@ def grad_matmul(out, g):
     # Promote vectors to matrices (row on the left, column on the right), as NumPy's matmul does.
     A2 = A[None, :] if A.ndim == 1 else A
     B2 = B[:, None] if B.ndim == 1 else B
-    G = g
-    if A.ndim == 1:
-        G = np.expand_dims(G, -2)
+    G = g  # vector @ vector gives a 0-d g: add the column axis first, then the row axis
     if B.ndim == 1:
         G = np.expand_dims(G, -1)
+    if A.ndim == 1:
+        G = np.expand_dims(G, -2)
     grad_a = grad_b = None
     # Each product costs as much as the forward matmul: skip the one nobody needs (a first layer's
     # input gradient is ~40% of an MLP's backward FLOPs).
@@ -92,7 +93,7 @@ def grad_sum(out, g):
 def grad_max(out, g):
     (a,) = out._inputs
     top = _expand_reduced(out.data, out._saved, a.shape)
-    mask = (a.data == top)
+    mask = (a.data == top).astype(g.dtype)
     count = mask.sum(axis=out._saved.get("axis"), keepdims=True)
     return (_expand_reduced(g, out._saved, a.shape) * mask / count,)
 
@@ -142,15 +143,150 @@ def grad_gelu(out, g):
 
 # What `from tinytorch import ...` offers from this module (the individual rules stay reachable as
 # tinytorch.autograd.grad_mul etc.).
-__all__ = ["GRAD_RULES", "unbroadcast", "topological_order", "backward", "no_grad"]
+__all__ = ["GRAD_RULES", "register_op", "unbroadcast", "topological_order", "backward", "no_grad"]
 
-# One table: op name (recorded by Tensor.from_op) -> gradient rule.
-GRAD_RULES = {
+# One table: op name (recorded by Tensor.from_op) -> gradient rule. Read it freely; fill it only with
+# register_op, which refuses to overwrite a rule by accident.
+GRAD_RULES = {}
+
+
+def _qualified_name(fn):
+    return f"{getattr(fn, '__module__', None) or '?'}.{getattr(fn, '__qualname__', type(fn).__name__)}"
+
+
+def register_op(name, rule=None, *, replace=False):
+    """Register `rule` as the gradient rule of op `name` (the name the op's forward passes to Tensor.from_op).
+
+    The one sanctioned way to extend the engine. Call it, register_op("conv2d", grad_conv2d), or use it as
+    a decorator right beside the op's forward, in the module that defines the op:
+
+        @register_op("conv2d")
+        def grad_conv2d(out, g):
+            x, w = out._inputs
+            ...
+            return grad_x, grad_w
+
+    Contract: rule(out, g) -> tuple, one entry per input in out._inputs, in order: an ndarray in the input's
+    shape or in a shape broadcast-compatible with it (the engine sums broadcast axes back), or None for "no
+    gradient". g is d(final)/d(out), an ndarray of out's shape and dtype. backward() raises TypeError,
+    naming the op, when a rule returns anything else.
+    A name that already has a rule raises ValueError naming the op and that rule's qualified name, unless
+    replace=True. Registering the same function again, or a redefinition of it (same module and qualified
+    name: a re-run notebook cell, a reloaded module), replaces it without complaint. Returns `rule`.
+    """
+    if rule is None:
+        return lambda fn: register_op(name, fn, replace=replace)
+    if type(name) is not str or not name:
+        raise TypeError(f"register_op: the op name must be a non-empty string, got {name!r}")
+    if not callable(rule):
+        raise TypeError(f"register_op({name!r}, rule): rule must be a function rule(out, g) -> tuple, "
+                        f"got {type(rule).__name__}")
+    existing = GRAD_RULES.get(name)
+    redefined = (existing is not None and _qualified_name(existing) == _qualified_name(rule)
+                 and getattr(rule, "__name__", "<lambda>") != "<lambda>")  # a re-run cell, a reloaded module
+    if existing is not None and existing is not rule and not replace and not redefined:
+        raise ValueError(f"op {name!r} already has a gradient rule, {_qualified_name(existing)}; "
+                         f"register_op({name!r}, ..., replace=True) replaces it (or give the new op its own name)")
+    GRAD_RULES[name] = rule
+    return rule
+
+
+def _broken_contract(node, grads, what):
+    return TypeError(f"the gradient rule of op {node._op!r} ({_qualified_name(GRAD_RULES[node._op])}) returned "
+                     f"{what}; a rule must return a tuple with one gradient per input ({len(node._inputs)} "
+                     f"here, in the order of out._inputs): an ndarray broadcast-compatible with that input's "
+                     f"shape, or None")
+
+
+def apply_rule(node, g):
+    """The gradients of `node._inputs`: the registered rule of `node._op` applied to (node, g), checked.
+
+    Returns a tuple of one ndarray (shape broadcast-compatible with its input's; the engine unbroadcasts)
+    or None per input. NotImplementedError when the op has no rule; TypeError when the rule breaks the
+    contract (see register_op). With op hooks registered (tinytorch.tensor.add_op_hook), each sees a
+    "backward" OpEvent with the seconds the rule took and what it returned.
+    """
+    rule = GRAD_RULES.get(node._op)
+    if rule is None:
+        raise NotImplementedError(
+            f"no gradient rule for op {node._op!r}: gradient rules are registered with "
+            f"tinytorch.autograd.register_op({node._op!r}, rule), beside the op's forward")
+    observed = bool(_OP_HOOKS)
+    start = time.perf_counter() if observed else 0.0
+    grads = rule(node, g)
+    seconds = time.perf_counter() - start if observed else None
+    if type(grads) is not tuple:
+        raise _broken_contract(node, grads, f"an object of type {type(grads).__name__}, not a tuple")
+    if len(grads) != len(node._inputs):
+        raise _broken_contract(node, grads, f"{len(grads)} gradient(s)")
+    for k, (x, gx) in enumerate(zip(node._inputs, grads)):
+        if gx is None or type(gx) is np.ndarray and gx.shape == x.shape:
+            continue  # the common case, checked cheaply
+        if not isinstance(gx, (np.ndarray, np.generic)) or gx.dtype.kind not in "biuf":
+            raise _broken_contract(node, grads, f"an object of type {type(gx).__name__} for input {k}")
+        try:
+            full = np.broadcast_shapes(gx.shape, x.shape)
+        except ValueError:
+            raise _broken_contract(node, grads, f"shape {gx.shape} for input {k} of shape {x.shape}") from None
+        if full != gx.shape:  # smaller than its input (a 0-d gradient for a vector, say): broadcast it up
+            gx = np.broadcast_to(gx, full)
+        grads = grads[:k] + (np.asarray(gx),) + grads[k + 1:]
+    if observed:
+        _run_op_hooks(OpEvent("backward", node._op, node, seconds=seconds, grads=grads))
+    return grads
+
+
+for _name, _rule in {
     "add": grad_add, "mul": grad_mul, "neg": grad_neg, "pow": grad_pow, "exp": grad_exp, "log": grad_log,
     "matmul": grad_matmul, "sum": grad_sum, "max": grad_max, "reshape": grad_reshape,
     "transpose": grad_transpose, "getitem": grad_getitem,
     "relu": grad_relu, "sigmoid": grad_sigmoid, "tanh": grad_tanh, "gelu": grad_gelu,
-}
+}.items():
+    register_op(_name, _rule)
+
+
+@register_op("pad")
+def grad_pad(out, g):
+    """The slice of g that covers the input (the padding was a constant)."""
+    (a,) = out._inputs
+    return (g[tuple(slice(before, before + n) for (before, _), n in zip(out._saved["pad_width"], a.shape))],)
+
+
+@register_op("cat")
+def grad_cat(out, g):
+    """g cut back into the inputs' pieces along `dim`."""
+    dim = out._saved["dim"]
+    ends = np.cumsum([t.shape[dim] for t in out._inputs])
+    return tuple(np.split(g, ends[:-1], axis=dim))
+
+
+@register_op("stack")
+def grad_stack(out, g):
+    """Slice i of g along the new axis `dim` goes to input i."""
+    return tuple(np.moveaxis(g, out._saved["dim"], 0))
+
+
+@register_op("where")
+def grad_where(out, g):
+    """g where the condition chose x, else 0, to x; the rest to y (the condition gets nothing)."""
+    condition = out._saved["condition"]
+    return np.where(condition, g, 0), np.where(condition, 0, g)
+
+
+@register_op("maximum")
+@register_op("minimum")
+def grad_maximum_minimum(out, g):
+    """g to the input equal to the output; a tie splits it equally (a NaN output sends nothing)."""
+    a, b = out._inputs
+    picked_a, picked_b = (a.data == out.data).astype(g.dtype), (b.data == out.data).astype(g.dtype)
+    share = g / np.maximum(picked_a + picked_b, 1)
+    return share * picked_a, share * picked_b
+
+
+@register_op("expand")
+def grad_expand(out, g):
+    """g as it is: the engine's unbroadcast sums it back over the broadcast axes."""
+    return (g,)
 
 
 def topological_order(root):
@@ -178,7 +314,7 @@ def backward(root, grad=None):
     """Accumulate d(root)/d(leaf) into `leaf.grad` for every leaf that requires grad.
 
     root: Tensor; grad: d(final)/d(root), same shape as root (default 1, only for a single-element root).
-    Gradients have each leaf's shape and dtype.
+    Gradients have each leaf's shape and dtype. Each rule runs through apply_rule (given above).
     """
     if not root.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad: no graph was recorded "
@@ -197,12 +333,13 @@ def backward(root, grad=None):
         if g is None:
             continue
         if node._op is None:
-            node.grad = g.astype(node.dtype, copy=True) if node.grad is None else node.grad + g
+            g = g.astype(node.dtype)
+            node.grad = g if node.grad is None else node.grad + g
             continue
-        for parent, pg in zip(node._inputs, GRAD_RULES[node._op](node, g)):
-            if not parent.requires_grad:
+        for parent, pg in zip(node._inputs, apply_rule(node, g)):
+            if pg is None or not parent.requires_grad:
                 continue
-            pg = unbroadcast(np.asarray(pg), parent.shape)
+            pg = unbroadcast(pg, parent.shape)
             grads[id(parent)] = grads[id(parent)] + pg if id(parent) in grads else pg
 
 
