@@ -20,17 +20,15 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Students hand in through the course's own submitted/ folder; keep nbgrader's exchange inside the course.
 c.Exchange.root = os.path.join(here, "exchange")
 
-# --- Grading student code safely (classroom/execute.py, classroom/sandbox.py) -----------------------
+# --- Grading student code safely (classroom/preprocessors/guarded_execute.py, classroom/sandbox.py) -----------------------
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades)
 
-from classroom.execute import GuardedExecute  # noqa: E402
-from classroom.preprocessors import CompareChecks  # noqa: E402
-from classroom.repair import RestoreGradingMetadata  # noqa: E402
+from classroom.preprocessors import CompareChecks, GuardedExecute, RestoreGradingMetadata  # noqa: E402
 from nbgrader.preprocessors import ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec  # noqa: E402
 
-# Graded cells get their release metadata back before nbgrader checks them (classroom/repair.py).
+# Graded cells get their release metadata back before nbgrader checks them (classroom/preprocessors/restore_grading_metadata.py).
 c.Autograde.sanitize_preprocessors = [ClearOutput, RestoreGradingMetadata, DeduplicateIds, OverwriteKernelspec,
                                       OverwriteCells, CheckCellMetadata]
 
@@ -48,12 +46,12 @@ c.Sandbox.output_limit_kb = 1024
 c.Classroom.published = []               # [] = all (demo); in a term, e.g. ["01_tensor", "02_activations"]
 c.Classroom.workers = 0                  # parallel autograde workers; 0 = one per core
 
-# --- Feedback that leaks no hidden test (classroom/feedback.py) -------------------------------------
+# --- Feedback that leaks no hidden test (classroom/preprocessors/scrub_hidden_tests.py)---------------------------------
 # Hidden blocks become one-line stubs with the result and the instructor's `# hint:`, and every trace of
 # them (quoted traceback lines, assertion messages, prints) is removed from what students get back.
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
-from classroom.feedback import ScrubHiddenTests  # noqa: E402
+from classroom.preprocessors import ScrubHiddenTests  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, ScrubHiddenTests, CSSHTMLHeaderPreprocessor]

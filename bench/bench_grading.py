@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.converters.autograde import Autograde
 
-from classroom import course, grades, submissions
+from classroom import course, exports, submissions
 from classroom.grading import autograde_all
 from classroom.nbgrader_api import Course
 
@@ -37,7 +37,7 @@ def build_class(root, modules, students):
 
 
 def score_table(root):
-    table, _ = grades.score_table(Course(root).db_url)
+    table, _ = exports.score_table(Course(root).db_url)
     return table
 
 

@@ -22,10 +22,11 @@ from pathlib import Path
 import nbformat
 
 from classroom import course, submissions
-from classroom.feedback import VERDICT, frames, hidden_blocks
+from classroom.cells import is_test_cell
+from classroom.hidden_tests import VERDICT, frames, hidden_blocks
 from classroom.grading import autograde_all
 from classroom.nbgrader_api import Course
-from classroom.reference import ReferenceFailed, is_test_cell, reference_checks
+from classroom.reference import ReferenceFailed, reference_checks
 
 
 def autograded_cells(source_nb):

@@ -5,7 +5,7 @@ with the first listed typical bug (mutant) of each module. Running it again give
 """
 import nbformat
 
-from classroom import course, grades, submissions
+from classroom import course, exports, submissions
 from classroom.grading import autograde_all, feedback_all
 from classroom.nbgrader_api import Course
 
@@ -32,7 +32,7 @@ def run_demo(c=None, modules=None):
             submissions.write(nb, c.submission_path(module_id, student))
     flagged = autograde_all(modules, DEMO_STUDENTS, c)
     failures = feedback_all(modules, DEMO_STUDENTS, c)
-    table, max_scores, path = grades.export(c.db_url, c.root / "gradebook" / "exports")
-    print(grades.summary(table, max_scores, grades.awaiting_manual_grade(c.db_url)))
+    table, max_scores, path = exports.export(c.db_url, c.root / "gradebook" / "exports")
+    print(exports.summary(table, max_scores, exports.awaiting_manual_grade(c.db_url)))
     print(f"\nscores: {path}\nfeedback: {c.root / 'feedback'}/<student>/<module>/")
     return 1 if failures or flagged else 0

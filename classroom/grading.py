@@ -14,7 +14,8 @@ from tqdm import tqdm
 
 from classroom import course
 from classroom.config import Classroom
-from classroom.execute import is_test_cell, read_events as _read_events, write_events
+from classroom.cells import is_test_cell
+from classroom.events import read_events as _read_events, write_events
 from classroom.feedback import write_scrubbed_notebook
 from classroom.integrity import scan_notebook, tamper_events
 from classroom.nbgrader_api import Course, NbgraderError

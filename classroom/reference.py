@@ -17,8 +17,9 @@ from pathlib import Path
 import nbformat
 
 from classroom.config import Classroom
-from classroom.execute import GuardedExecute, is_test_cell, published_package
-from classroom.feedback import strip_ansi
+from classroom.cells import is_test_cell
+from classroom.hidden_tests import strip_ansi
+from classroom.kernel_package import published_package
 from tinytorch.testing import RECORD_MIME
 
 FORMAT = "1"  # bump when the record format or the way references are computed changes
@@ -55,6 +56,7 @@ def _key(source, package_dir):
 
 def compute(config, module_id, source):
     """Run the source notebook in the sandbox; return {"cells": {grade_id: {"records", "error", "source"}}}."""
+    from classroom.preprocessors.guarded_execute import GuardedExecute  # (the preprocessors import this module)
     workdir = Path(tempfile.mkdtemp(prefix=f"tt-reference-{module_id}-"))
     try:
         shutil.copytree(source.parent, workdir, dirs_exist_ok=True)

@@ -1,8 +1,8 @@
 """`make report`: what a TA needs to act on, from the real gradebook, in gradebook/exports/.
 
 Files written (all from nbgrader's gradebook plus the grading pipeline's event files):
-  scores.csv              student x module points, with a max_score row (classroom.grades.export)
-  lms.csv                 one row per student, percentages, for an LMS gradebook import (grades.lms_table)
+  scores.csv              student x module points, with a max_score row (classroom.exports.export)
+  lms.csv                 one row per student, percentages, for an LMS gradebook import (exports.lms_table)
   test_pass_rates.csv     per autograded test cell across the class, hardest first:
                           module, grade_id, max_points, submissions, failed, pass_rate (share of submissions
                           with full marks, 0-1), mean_score
@@ -31,7 +31,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from nbgrader.api import Gradebook
 
-from classroom import grades
+from classroom import exports
+from classroom.events import load_events
 
 PASS_RATE_COLUMNS = ["module", "grade_id", "max_points", "submissions", "failed", "pass_rate", "mean_score"]
 INTEGRITY_COLUMNS = ["student", "module", "kind", "cell", "detail"]
@@ -107,17 +108,15 @@ def _queue(queue):
     return queue[QUEUE_COLUMNS].reset_index(drop=True)
 
 
-def read_events(path, student, module):
+def event_rows(path, student, module):
     """The events in one gradebook/events/<student>/<module>.json, as rows; an unreadable file becomes one event."""
     def unreadable(why):
         return [dict(student=student, module=module, kind="unreadable_events", cell=None,
                      detail=f"{path.name}: {why}")]
     try:
-        events = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as err:
-        return unreadable(f"{type(err).__name__}: {err}")
-    if not isinstance(events, list):
-        return unreadable(f"expected a JSON list of events, got {type(events).__name__}")
+        events = load_events(path)
+    except ValueError as err:
+        return unreadable(str(err))
     rows, bad = [], 0
     for event in events:
         if isinstance(event, dict) and isinstance(event.get("kind"), str) and event["kind"]:
@@ -136,7 +135,7 @@ def integrity_table(root, graded=()):
     root = Path(root)
     rows = []
     for path in sorted((root / "gradebook" / "events").glob("*/*.json")):
-        rows += read_events(path, student=path.parent.name, module=path.stem)
+        rows += event_rows(path, student=path.parent.name, module=path.stem)
     graded = set(graded)
     for module_dir in sorted((root / "submitted").glob("*/*")):
         student, module = module_dir.parent.name, module_dir.name
@@ -301,8 +300,8 @@ def build_report(c, directory=None, link_base=None):
     """Write every export for course `c` (a classroom.nbgrader_api.Course) into `directory`; return a Report."""
     directory = Path(directory or c.root / "gradebook" / "exports")
     directory.mkdir(parents=True, exist_ok=True)
-    table, max_scores, scores_path = grades.export(c.db_url, directory)
-    lms = grades.lms_table(c.db_url, table, max_scores)
+    table, max_scores, scores_path = exports.export(c.db_url, directory)
+    lms = exports.lms_table(c.db_url, table, max_scores)
     pass_rates, queue, graded = gradebook_tables(c.db_url, c.root)
     integrity = integrity_table(c.root, graded)
     r = Report(db_url=c.db_url, lms=lms, pass_rates=pass_rates, manual_queue=queue, integrity=integrity,

@@ -2,7 +2,7 @@
 import pandas as pd
 from nbgrader.api import Gradebook
 
-from classroom import grades
+from classroom import exports
 from classroom.demo import run_demo
 
 MODULES = ["01_tensor", "02_activations"]
@@ -11,7 +11,7 @@ MODULES = ["01_tensor", "02_activations"]
 def test_demo_grades_the_class_and_is_idempotent(scratch_course):
     c = scratch_course(*MODULES)
     assert run_demo(c, MODULES) == 0
-    first, max_scores = grades.score_table(c.db_url)
+    first, max_scores = exports.score_table(c.db_url)
 
     auto_max = {}
     with Gradebook(c.db_url) as gb:
@@ -31,7 +31,7 @@ def test_demo_grades_the_class_and_is_idempotent(scratch_course):
             assert (c.root / "feedback" / student / m / f"{m}.html").is_file(), (student, m)
 
     assert run_demo(c, MODULES) == 0
-    second, _ = grades.score_table(c.db_url)
+    second, _ = exports.score_table(c.db_url)
     expected = first.copy()
     expected.loc["ada"] += 1.5
     pd.testing.assert_frame_equal(second, expected)

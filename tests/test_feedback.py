@@ -11,8 +11,9 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from classroom import course, submissions
 from classroom.demo import run_demo
-from classroom.feedback import (BEGIN, END, SCRUBBED, VERDICT, WITHHELD, frames, hidden_blocks, hint_lines, output_text,
-                                scrub_notebook, strip_ansi, visible_source, write_scrubbed_notebook)
+from classroom.feedback import scrub_notebook, write_scrubbed_notebook
+from classroom.hidden_tests import (BEGIN, END, SCRUBBED, VERDICT, WITHHELD, frames, hidden_blocks, hint_lines, output_text,
+                                    strip_ansi, visible_source)
 from classroom.grading import autograde_all, feedback_all
 from classroom.nbgrader_api import Course
 
@@ -106,7 +107,7 @@ def executed(tmp_path_factory):
             nb.cells.append(cell)
     NotebookClient(nb, timeout=60, allow_errors=True,
                    resources={"metadata": {"path": str(tmp_path_factory.mktemp("kernel"))}}).execute()
-    # A cell the grader stopped (as classroom.execute records it): an error with no traceback frame.
+    # A cell the grader stopped (as GuardedExecute records it): an error with no traceback frame.
     stopped = _test_cell("test_stopped",
                          "assert helper(1) == 2\n" + BEGIN + "\n# hint: keep it fast\nwhile True: pass\n" + END)
     nb.cells.append(stopped)

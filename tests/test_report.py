@@ -12,7 +12,7 @@ from traitlets.config import Config
 
 from classroom import submissions
 from classroom.demo import run_demo
-from classroom.execute import events_path
+from classroom.events import events_path
 from classroom.nbgrader_api import Course
 from classroom.report import build_report
 

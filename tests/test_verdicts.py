@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_output
 
-from classroom.feedback import VERDICT
+from classroom.hidden_tests import VERDICT
 from classroom.oracles import strip_oracles
 from classroom.preprocessors.compare_checks import CompareChecks
 from classroom.reference import pop_records, source_digest

@@ -17,8 +17,9 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from classroom.feedback import VERDICT, hidden_blocks
-from classroom.reference import is_test_cell, pop_records, reference_checks, source_digest
+from classroom.cells import is_test_cell
+from classroom.hidden_tests import VERDICT, hidden_blocks
+from classroom.reference import pop_records, reference_checks, source_digest
 from tinytorch.testing import compare_record
 
 

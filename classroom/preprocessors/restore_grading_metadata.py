@@ -1,4 +1,4 @@
-"""Before nbgrader checks a submission, put its grading metadata back the way the release had it.
+"""RestoreGradingMetadata: before nbgrader checks a submission, put its grading metadata back the way the release had it.
 
 nbgrader itself stops on a notebook whose graded cells were duplicated (a copy-pasted cell carries its
 grade id), renamed, or had their nbgrader metadata changed, and the student then gets nothing for the

@@ -1,4 +1,4 @@
-"""nbgrader's Execute step, hardened for notebooks written by strangers.
+"""GuardedExecute: nbgrader's Execute step, hardened for notebooks written by strangers.
 
 - Kernels start in the sandbox (classroom.sandbox) and import a `tinytorch` holding only the modules
   published before the one being graded.
@@ -9,8 +9,6 @@
   nbgrader copies into the students' feedback).
 """
 import json
-import os
-from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
@@ -18,62 +16,19 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Enum
 
-from classroom import course, export
+from classroom.cells import is_test_cell
 from classroom.config import Classroom
+from classroom.events import write_events
+from classroom.kernel_package import published_package
 from classroom.oracles import strip_oracles
 from classroom.sandbox import Sandbox, SandboxedKernelManager
 from tinytorch.testing import RECORD_MIME
-
-
-def is_test_cell(cell):
-    info = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.cell_type == "code" and bool(info.get("grade")) and not info.get("solution")
-
 
 
 class KernelStopped(Exception):
     def __init__(self, kind, detail):
         super().__init__(detail)
         self.kind, self.detail = kind, detail
-
-
-def published_package(module_id, published, root):
-    """Write <root>/build/sandbox/<module>/tinytorch with the published modules before `module_id`; return
-    its parent (what the sandbox puts on the kernel's path). `published` empty means every module."""
-    order = course.modules()
-    allowed = [m for m in (published or order) if m in order and order.index(m) < order.index(module_id)] \
-        if module_id in order else []
-    target = Path(root) / "build" / "sandbox" / module_id
-    package = target / "tinytorch"
-    package.mkdir(parents=True, exist_ok=True)
-    files = export.build_package(allowed)
-    for stale in package.glob("*.py"):
-        if stale.name not in files:
-            stale.unlink()
-    for name, text in files.items():
-        if not (package / name).is_file() or (package / name).read_text() != text:
-            scratch = package / f".{name}.{os.getpid()}"
-            scratch.write_text(text)
-            os.replace(scratch, package / name)  # atomic: parallel graders may read it meanwhile
-    return target
-
-
-def events_path(root, module_id, student):
-    """Where the grading events of one submission are kept: gradebook/events/<student>/<module>.json."""
-    return Path(root) / "gradebook" / "events" / student / f"{module_id}.json"
-
-
-def write_events(root, module_id, student, events):
-    path = events_path(root, module_id, student)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(events, indent=1))
-
-
-def read_events(root, module_id, student):
-    try:
-        return json.loads(events_path(root, module_id, student).read_text())
-    except (OSError, ValueError):
-        return []
 
 
 class GuardedExecute(Execute):

@@ -1,0 +1,26 @@
+"""The `tinytorch` a student kernel imports: only the modules published before the one being graded."""
+import os
+from pathlib import Path
+
+from classroom import course, export
+
+
+def published_package(module_id, published, root):
+    """Write <root>/build/sandbox/<module>/tinytorch with the published modules before `module_id`; return
+    its parent (what the sandbox puts on the kernel's path). `published` empty means every module."""
+    order = course.modules()
+    allowed = [m for m in (published or order) if m in order and order.index(m) < order.index(module_id)] \
+        if module_id in order else []
+    target = Path(root) / "build" / "sandbox" / module_id
+    package = target / "tinytorch"
+    package.mkdir(parents=True, exist_ok=True)
+    files = export.build_package(allowed)
+    for stale in package.glob("*.py"):
+        if stale.name not in files:
+            stale.unlink()
+    for name, text in files.items():
+        if not (package / name).is_file() or (package / name).read_text() != text:
+            scratch = package / f".{name}.{os.getpid()}"
+            scratch.write_text(text)
+            os.replace(scratch, package / name)  # atomic: parallel graders may read it meanwhile
+    return target
