@@ -18,6 +18,7 @@ help:
 	@echo "make student-package  build/student: the tinytorch students install (published modules only)"
 	@echo "make check       authoring gate: solution full marks, blank release zero, mutants caught"
 	@echo "make autograde   autograde submitted/ (MODULE=01_tensor STUDENT=alice to narrow)"
+	@echo "make feedback    feedback/ for every graded submission (MODULE=, STUDENT= to narrow)"
 	@echo "make report      TA reports: scores, LMS CSV, pass rates, flags, grading queue, report.html"
 	@echo "make data        fetch MNIST / Fashion-MNIST into the data cache"
 	@echo "make milestones  train milestones 01-03 on real data (slow)"
@@ -53,10 +54,10 @@ check: $(SANDBOX)
 	$(PY) -m classroom.cli check $(MODULE)
 
 autograde: $(SANDBOX)
-	$(PY) -m classroom.cli autograde $(if $(MODULE),--module $(MODULE)) $(if $(STUDENT),--student $(STUDENT))
+	$(PY) -m classroom.cli autograde $(if $(MODULE),--module '$(MODULE)') $(if $(STUDENT),--student '$(STUDENT)')
 
 feedback: $(STAMP)
-	$(PY) -m classroom.cli feedback
+	$(PY) -m classroom.cli feedback $(if $(MODULE),--module '$(MODULE)') $(if $(STUDENT),--student '$(STUDENT)')
 
 report: $(STAMP)
 	$(PY) -m classroom.cli report

@@ -54,7 +54,10 @@ def cmd_autograde(args):
 
 def cmd_feedback(args):
     from classroom.grading import feedback_all
-    return 1 if feedback_all() else 0
+    failures = feedback_all(modules=[args.module] if args.module else None,
+                            students=[args.student] if args.student else None)
+    print(f"feedback in {course.ROOT / 'feedback'}/<student>/<module>/ (HTML and the scrubbed notebook)")
+    return 1 if failures else 0
 
 
 def cmd_report(args):
@@ -86,7 +89,10 @@ def main(argv=None):
     p.add_argument("--module")
     p.add_argument("--student")
     p.set_defaults(func=cmd_autograde)
-    sub.add_parser("feedback", help="generate feedback for every graded submission").set_defaults(func=cmd_feedback)
+    p = sub.add_parser("feedback", help="generate feedback for every graded submission")
+    p.add_argument("--module")
+    p.add_argument("--student")
+    p.set_defaults(func=cmd_feedback)
     p = sub.add_parser("report", help="gradebook exports for TAs: scores, LMS CSV, test pass rates, manual-grading "
                                       "queue, integrity flags, plot, report.html")
     p.add_argument("--out", type=Path, help="output directory (default: gradebook/exports)")

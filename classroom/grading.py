@@ -38,10 +38,20 @@ def precheck(c, module_id, student):
         return [{"kind": "wrong_name", "cell": None, "detail": f"expected {expected.name}, found {found}"}], None
     try:
         nb = nbformat.read(str(expected), as_version=4)
+        if _cell_ids_under_old_minor(nb):
+            # Some editors write cell ids (nbformat 4.5) but keep "nbformat_minor": 4; Jupyter opens such a
+            # file, and `nbgrader validate` passes it, so grade it too: as the 4.5 notebook it is.
+            nb.nbformat_minor = 5
+            nbformat.validate(nb)
+            nbformat.write(nb, str(expected))
         nbformat.validate(nb)
     except Exception as err:  # any parse or schema failure: the file is not a notebook we can grade
         return [{"kind": "invalid_notebook", "cell": None, "detail": f"{type(err).__name__}: {str(err)[:300]}"}], None
     return [], nb
+
+
+def _cell_ids_under_old_minor(nb):
+    return nb.get("nbformat") == 4 and nb.get("nbformat_minor", 0) < 5 and any("id" in cell for cell in nb.cells)
 
 
 def integrity_events(c, module_id, nb):
