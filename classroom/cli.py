@@ -14,7 +14,7 @@ from classroom import course
 def cmd_release(args):
     from classroom.nbgrader_api import Course
     c = Course()
-    for module_id in tqdm(args.modules or course.modules(), desc="generate_assignment", unit="module"):
+    for module_id in tqdm(args.modules or course.modules(), desc="generate_assignment", unit="module", disable=None):
         c.generate_assignment(module_id)
     print(f"release/ regenerated for {len(args.modules or course.modules())} modules")
 

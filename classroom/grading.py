@@ -163,7 +163,8 @@ def autograde_all(modules=None, students=None, c=None, workers=None, progress=Tr
         write_events(c.root, m, s, events)  # the gradebook keeps whatever grade it held
     pairs = [(m, s) for m, s in pairs if m not in refused]
     workers = min(workers or Classroom(config=c.config).worker_count(), max(len(pairs), 1))
-    bar = tqdm(total=len(pairs), desc=f"autograde ({workers} workers)", unit="notebook", disable=not progress)
+    # disable=None: a bar on a terminal, nothing in a log file
+    bar = tqdm(total=len(pairs), desc=f"autograde ({workers} workers)", unit="notebook", disable=None if progress else True)
     if workers == 1:
         for m, s in pairs:
             results[(m, s)] = grade_one(c, m, s)
@@ -183,8 +184,17 @@ def autograde_all(modules=None, students=None, c=None, workers=None, progress=Tr
     for (m, s), events in problems.items():
         for e in events:
             print(f"FLAGGED {m} / {s}: {e['kind']}" + (f" in {e['cell']}" if e.get("cell") else "") + f": {e['detail']}")
+    for m in sorted({m for m, _ in pairs}):
+        scores = [(s, c.cell_scores(m, s)) for mm, s in pairs if mm == m]
+        print(f"{m}: " + ", ".join(f"{s} {_auto_points(cells)}" for s, cells in scores))
     print(f"graded {len(pairs)} submissions; {len(problems)} flagged")
     return problems
+
+
+def _auto_points(cells):
+    """'12.0/14.0' autograded points of one submission (written answers awaiting a TA are not counted)."""
+    auto = [(score or 0.0, maximum) for score, maximum, manual in cells.values() if not manual]
+    return f"{sum(a for a, _ in auto):g}/{sum(m for _, m in auto):g}"
 
 
 def feedback_all(modules=None, students=None, c=None):
@@ -193,7 +203,7 @@ def feedback_all(modules=None, students=None, c=None):
     failures = []
     pairs = [(m, s) for m, s in submissions(c, modules, students)
              if c.submission_path(m, s, "autograded").is_file()]
-    for m, s in tqdm(pairs, desc="feedback", unit="notebook"):
+    for m, s in tqdm(pairs, desc="feedback", unit="notebook", disable=None):
         try:
             c.generate_feedback(m, s)
             write_scrubbed_notebook(c, m, s)  # after: a forced generate_feedback empties the folder

@@ -8,7 +8,7 @@ from classroom.grading import autograde_all, read_events
 MODULE = "01_tensor"
 
 
-def test_unreleased_and_stale_modules_are_refused_and_grades_kept(scratch_course):
+def test_unreleased_and_stale_modules_are_refused_and_grades_kept(scratch_course, capsys):
     c = scratch_course(MODULE)
     source = nbformat.read(str(course.source_notebook(MODULE)), as_version=4)
     submissions.write(source, c.submission_path(MODULE, "ada"))
@@ -20,8 +20,12 @@ def test_unreleased_and_stale_modules_are_refused_and_grades_kept(scratch_course
     c.generate_assignment(MODULE)
     release = nbformat.read(str(c.root / "release" / MODULE / f"{MODULE}.ipynb"), as_version=4)
     submissions.write(submissions.fill(release, source), c.submission_path(MODULE, "ada"))
-    assert not autograde_all([MODULE], c=c, workers=1, progress=False)
+    assert not autograde_all([MODULE], c=c, workers=1)
+    printed = capsys.readouterr()
     before = c.cell_scores(MODULE, "ada")
+    total = sum(maximum for _, maximum, manual in before.values() if not manual)
+    assert f"{MODULE}: ada {total:g}/{total:g}" in printed.out, "make autograde prints each submission's points"
+    assert "autograde (" not in printed.err, "no progress bar when the output is not a terminal (a log file)"
     assert all(score == maximum for score, maximum, manual in before.values() if not manual)
 
     # an instructor edits a test in source/ but forgets to release it again
