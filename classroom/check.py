@@ -72,17 +72,20 @@ def authoring_problems(source_nb):
     return problems
 
 
-def caught_where(c, module_id, student, cell):
-    """'visible' or 'hidden': the part of test cell `cell` holding the first failing check of a graded
-    submission (None if the cell did not fail or the failure names no line)."""
+def _graded_cell(c, module_id, student, grade_id):
+    """Test cell `grade_id` of a submission's autograded notebook (None if there is none)."""
     path = c.submission_path(module_id, student, "autograded")
     if not path.is_file():
         return None
     nb = nbformat.read(str(path), as_version=4)
-    target = next((x for x in nb.cells if x.metadata.get("nbgrader", {}).get("grade_id") == cell), None)
-    if target is None:
-        return None
-    for out in target.get("outputs", []):
+    return next((x for x in nb.cells if x.metadata.get("nbgrader", {}).get("grade_id") == grade_id), None)
+
+
+def caught_where(c, module_id, student, cell):
+    """'visible' or 'hidden': the part of test cell `cell` holding the first failing check of a graded
+    submission (None if the cell did not fail or the failure names no line)."""
+    target = _graded_cell(c, module_id, student, cell)
+    for out in target.get("outputs", []) if target is not None else []:
         if out.output_type == "error" and out.get("ename") == VERDICT:
             lines = [ln for _, ln in frames(out.get("traceback", [])) if ln is not None]
             if lines:
@@ -92,12 +95,10 @@ def caught_where(c, module_id, student, cell):
 
 def failure_message(c, module_id, student, cell):
     """What the autograded notebook says about a failed test cell (the grader's verdict first)."""
-    path = c.submission_path(module_id, student, "autograded")
-    if not path.is_file():
+    target = _graded_cell(c, module_id, student, cell)
+    if target is None:
         return "no autograded notebook"
-    nb = nbformat.read(str(path), as_version=4)
-    errors = [o for cell_ in nb.cells if cell_.metadata.get("nbgrader", {}).get("grade_id") == cell
-              for o in cell_.get("outputs", []) if o.output_type == "error"]
+    errors = [o for o in target.get("outputs", []) if o.output_type == "error"]
     errors.sort(key=lambda o: o.get("ename") != VERDICT)
     return f"{errors[0].ename}: {errors[0].evalue}"[:1500] if errors else "no error output"
 
