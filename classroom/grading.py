@@ -107,10 +107,10 @@ def not_ready(c, module_id):
     """Why `module_id` cannot be graded as things stand (None if it can): never released, released from a
     source notebook that changed since, or a reference solution that fails its own tests. Refusing up
     front leaves every grade already in the gradebook as it was."""
-    source = nbformat.read(str(c.root / "source" / module_id / f"{module_id}.ipynb"), as_version=4) \
-        if (c.root / "source" / module_id / f"{module_id}.ipynb").is_file() else None
-    if source is None:
+    path = c.root / "source" / module_id / f"{module_id}.ipynb"
+    if not path.is_file():
         return f"no source notebook source/{module_id}/{module_id}.ipynb (the reference solution grading needs)"
+    source = nbformat.read(str(path), as_version=4)
     with Gradebook(c.db_url) as gb:
         try:
             gb.find_assignment(module_id)
@@ -184,17 +184,12 @@ def autograde_all(modules=None, students=None, c=None, workers=None, progress=Tr
     for (m, s), events in problems.items():
         for e in events:
             print(f"FLAGGED {m} / {s}: {e['kind']}" + (f" in {e['cell']}" if e.get("cell") else "") + f": {e['detail']}")
-    for m in sorted({m for m, _ in pairs}):
-        scores = [(s, c.cell_scores(m, s)) for mm, s in pairs if mm == m]
-        print(f"{m}: " + ", ".join(f"{s} {_auto_points(cells)}" for s, cells in scores))
+    with Gradebook(c.db_url) as gb:  # nbgrader's own code_score: the autograded points of a submission
+        for m in sorted({m for m, _ in pairs}):
+            subs = [(s, gb.find_submission(m, s)) for mm, s in pairs if mm == m]
+            print(f"{m}: " + ", ".join(f"{s} {sub.code_score:g}/{sub.max_code_score:g}" for s, sub in subs))
     print(f"graded {len(pairs)} submissions; {len(problems)} flagged")
     return problems
-
-
-def _auto_points(cells):
-    """'12.0/14.0' autograded points of one submission (written answers awaiting a TA are not counted)."""
-    auto = [(score or 0.0, maximum) for score, maximum, manual in cells.values() if not manual]
-    return f"{sum(a for a, _ in auto):g}/{sum(m for _, m in auto):g}"
 
 
 def feedback_all(modules=None, students=None, c=None):
