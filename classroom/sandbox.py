@@ -76,8 +76,11 @@ def sandbox_command(kernel_cmd, *, config, workdir, ipc_dir, package_dir, uid):
     """The full command line that runs `kernel_cmd` inside bubblewrap with the limits in `config`."""
     cmd = [config.bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
            "--die-with-parent", "--new-session",
-           "--ro-bind", "/usr", "/usr", "--ro-bind-try", "/etc/alternatives", "/etc/alternatives",
+           "--ro-bind", "/usr", "/usr", "--perms", "0755", "--dir", "/etc",
+           "--ro-bind-try", "/etc/alternatives", "/etc/alternatives",
            "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+           # fontconfig's configuration: without it matplotlib's font lookup prints an error into the cell
+           "--ro-bind-try", "/etc/fonts", "/etc/fonts",
            "--proc", "/proc", "--dev", "/dev",
            "--perms", "1777", "--size", str(config.tmp_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     for name in ("bin", "lib", "lib64", "sbin"):
@@ -96,7 +99,9 @@ def sandbox_command(kernel_cmd, *, config, workdir, ipc_dir, package_dir, uid):
             "--ro-bind", str(workdir), str(workdir), "--chdir", str(workdir),
             "--bind", str(ipc_dir), str(ipc_dir),
             "--setenv", "HOME", "/tmp", "--setenv", "PYTHONPATH", "/opt/tinytorch",
-            "--setenv", "MPLBACKEND", "Agg", "--setenv", "MPLCONFIGDIR", "/tmp",
+            # no MPLBACKEND: ipykernel then selects matplotlib's inline backend, so a student's plot is an
+            # image/png output in the graded notebook and the feedback, as in JupyterLab
+            "--unsetenv", "MPLBACKEND", "--setenv", "MPLCONFIGDIR", "/tmp",
             "--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--unsetenv", "JPY_PARENT_PID",
             # the submission folder is the working directory: files handed in beside the notebook (a
             # `numpy/` package, say) must not shadow what the kernel imports
