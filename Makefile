@@ -6,6 +6,9 @@ STAMP  := $(VENV)/.installed
 SANDBOX := $(VENV)/.sandbox
 MODULE ?=
 STUDENT ?=
+# Recipes read MODULE and STUDENT from the environment ("$$STUDENT"), so any student id (spaces, quotes)
+# reaches the command as one argument.
+export MODULE STUDENT
 
 .PHONY: bench-grading help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
 
@@ -54,10 +57,10 @@ check: $(SANDBOX)
 	$(PY) -m classroom.cli check $(MODULE)
 
 autograde: $(SANDBOX)
-	$(PY) -m classroom.cli autograde $(if $(MODULE),--module '$(MODULE)') $(if $(STUDENT),--student '$(STUDENT)')
+	$(PY) -m classroom.cli autograde $(if $(MODULE),--module "$$MODULE") $(if $(STUDENT),--student "$$STUDENT")
 
 feedback: $(STAMP)
-	$(PY) -m classroom.cli feedback $(if $(MODULE),--module '$(MODULE)') $(if $(STUDENT),--student '$(STUDENT)')
+	$(PY) -m classroom.cli feedback $(if $(MODULE),--module "$$MODULE") $(if $(STUDENT),--student "$$STUDENT")
 
 report: $(STAMP)
 	$(PY) -m classroom.cli report

@@ -6,6 +6,7 @@ gradebook entry worth zero where nothing was earned, plus a recorded reason in
 gradebook/events/<student>/<module>.json. The rest of the class is graded either way.
 """
 import multiprocessing
+import shutil
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import nbformat
@@ -16,7 +17,7 @@ from classroom import course
 from classroom.config import Classroom
 from classroom.cells import is_test_cell
 from classroom.events import read_events as _read_events, write_events
-from classroom.feedback import write_scrubbed_notebook
+from classroom.feedback import write_scrubbed_notebook, write_ungradable_feedback
 from classroom.integrity import scan_notebook, tamper_events
 from classroom.nbgrader_api import Course, NbgraderError
 from classroom.reference import ReferenceFailed, reference_checks
@@ -26,6 +27,23 @@ def submissions(c, modules=None, students=None):
     """(module, student) pairs found in submitted/, in course order."""
     return [(m, s) for m in (modules or course.modules()) for s in c.submitted_students(m)
             if students is None or s in students]
+
+
+def unsupported_student_id(student):
+    """Why a submission folder name cannot be graded as a student id (None if it can). nbgrader reads an id
+    as a glob pattern at several steps (escaping it does not reach all of them), so `x[1]` would grade the
+    notebook of student `x1`; it strips surrounding whitespace, so ` jo` would grade (or miss) `jo`; and
+    control characters break every file and table an id appears in."""
+    glob_chars = sorted(set(student) & set("*?[]"))
+    if glob_chars:
+        return (f"student id {student!r} contains {' '.join(glob_chars)}, which nbgrader reads as a file pattern "
+                "(it could grade another student's folder): rename the folder")
+    if student != student.strip():
+        return f"student id {student!r} has whitespace around it: rename the folder submitted/{student.strip()}"
+    bad = sorted({ch for ch in student if not ch.isprintable()})
+    if bad:
+        return f"student id {student!r} contains the unprintable character(s) {', '.join(map(repr, bad))}: rename the folder"
+    return None
 
 
 def precheck(c, module_id, student):
@@ -59,6 +77,17 @@ def integrity_events(c, module_id, nb):
     return tamper_events(nb, release) + scan_notebook(nb, module_id, release)
 
 
+# Events that stop a submission before nbgrader grades it: it is recorded with no points (record_zero).
+UNGRADABLE = ("wrong_name", "invalid_notebook", "autograde_failed")
+
+
+def forget_graded_files(c, module_id, student):
+    """Remove autograded/ and feedback/ of one submission: they describe an older file than the one being
+    graded now, and must never be shown as if they were its result."""
+    for step in ("autograded", "feedback"):
+        shutil.rmtree(c.submission_path(module_id, student, step).parent, ignore_errors=True)
+
+
 def record_zero(c, module_id, student):
     """Make the gradebook hold this submission with no points (replacing an older graded one)."""
     with Gradebook(c.db_url) as gb:
@@ -75,6 +104,7 @@ def grade_one(c, module_id, student, retries=2):
 
     Integrity and tamper flags are recorded for a TA but change no score: the points come only from the
     values the submission computed (CompareChecks), which no code in the kernel can fake."""
+    forget_graded_files(c, module_id, student)
     events, nb = precheck(c, module_id, student)
     if not events:
         flags = integrity_events(c, module_id, nb)
@@ -94,6 +124,7 @@ def grade_one(c, module_id, student, retries=2):
                                and l.split(":")[0].strip().endswith(("Error", "Exception", "Unavailable"))), lines[0])
                 events = flags + [{"kind": "autograde_failed", "cell": None, "detail": reason.strip()[:300]}]
                 break
+    forget_graded_files(c, module_id, student)  # whatever nbgrader left of a failed run
     record_zero(c, module_id, student)
     write_events(c.root, module_id, student, events)
     return events
@@ -159,9 +190,12 @@ def autograde_all(modules=None, students=None, c=None, workers=None, progress=Tr
     for m, why in refused.items():
         print(f"NOT GRADED {m}: {why}")
     results = {(m, s): [{"kind": "not_graded", "cell": None, "detail": refused[m]}] for m, s in pairs if m in refused}
+    for m, s in pairs:
+        if m not in refused and (why := unsupported_student_id(s)):
+            results[(m, s)] = [{"kind": "unsupported_student_id", "cell": None, "detail": why}]
     for (m, s), events in results.items():
         write_events(c.root, m, s, events)  # the gradebook keeps whatever grade it held
-    pairs = [(m, s) for m, s in pairs if m not in refused]
+    pairs = [(m, s) for m, s in pairs if (m, s) not in results]
     workers = min(workers or Classroom(config=c.config).worker_count(), max(len(pairs), 1))
     # disable=None: a bar on a terminal, nothing in a log file
     bar = tqdm(total=len(pairs), desc=f"autograde ({workers} workers)", unit="notebook", disable=None if progress else True)
@@ -193,16 +227,30 @@ def autograde_all(modules=None, students=None, c=None, workers=None, progress=Tr
 
 
 def feedback_all(modules=None, students=None, c=None):
-    """Generate feedback for every autograded submission; return the failures."""
+    """Write feedback for every submission in submitted/: nbgrader's HTML and the scrubbed notebook for a
+    graded one, a page saying why for one that could not be graded. A submission changed since it was
+    graded gets none (its old feedback would describe another file). Return [(module, student, why)] for
+    the submissions left without feedback."""
     c = c or Course()
     failures = []
-    pairs = [(m, s) for m, s in submissions(c, modules, students)
-             if c.submission_path(m, s, "autograded").is_file()]
-    for m, s in tqdm(pairs, desc="feedback", unit="notebook", disable=None):
+    for m, s in tqdm(submissions(c, modules, students), desc="feedback", unit="notebook", disable=None):
+        graded, submitted = c.submission_path(m, s, "autograded"), c.submission_path(m, s, "submitted")
+        problems = [e for e in read_events(c, m, s) if e.get("kind") in UNGRADABLE]
+        stale = graded.is_file() and submitted.is_file() and submitted.stat().st_mtime > graded.stat().st_mtime
         try:
-            c.generate_feedback(m, s)
-            write_scrubbed_notebook(c, m, s)  # after: a forced generate_feedback empties the folder
+            if why := unsupported_student_id(s):
+                failures.append((m, s, why))
+            elif graded.is_file() and not stale:
+                c.generate_feedback(m, s)
+                write_scrubbed_notebook(c, m, s)  # after: a forced generate_feedback empties the folder
+            elif problems and not graded.exists():
+                write_ungradable_feedback(c, m, s, problems)
+            else:
+                shutil.rmtree(c.submission_path(m, s, "feedback").parent, ignore_errors=True)
+                failures.append((m, s, "submitted after its last grading" if stale else "not graded yet")
+                                + ": run `make autograde` first")
         except NbgraderError as err:
             failures.append((m, s, str(err).splitlines()[0]))
-            print(f"FAILED feedback {m} / {s}: {failures[-1][2]}")
+    for m, s, why in failures:
+        print(f"NO FEEDBACK {m} / {s}: {why}")
     return failures
