@@ -13,7 +13,7 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from tqdm import tqdm
 
-from classroom import course
+from classroom import course, release_history
 from classroom.config import Classroom
 from classroom.cells import is_test_cell
 from classroom.events import read_events as _read_events, write_events
@@ -74,7 +74,8 @@ def _cell_ids_under_old_minor(nb):
 
 def integrity_events(c, module_id, nb):
     release = nbformat.read(str(c.root / "release" / module_id / f"{module_id}.ipynb"), as_version=4)
-    return tamper_events(nb, release) + scan_notebook(nb, module_id, release)
+    history = release_history.locked_versions(c.root, module_id)
+    return tamper_events(nb, release, history) + scan_notebook(nb, module_id, release)
 
 
 # Events that stop a submission before nbgrader grades it: it is recorded with no points (record_zero).

@@ -16,6 +16,7 @@ a flagged submission keeps exactly the points its values earned.
 import ast
 
 from classroom import course
+from classroom.release_history import digest
 
 WATCHED_MODULES = {"numpy", "builtins", "tinytorch", "sys", "math", "importlib", "inspect", "gc", "ctypes"}
 FORBIDDEN_IMPORTS = {"ctypes", "gc", "builtins"}
@@ -191,10 +192,14 @@ def scan_notebook(nb, module_id, release_nb):
 
 
 
-def tamper_events(nb, release_nb):
+def tamper_events(nb, release_nb, history=()):
     """Changes to what the student was given to leave alone: locked cells edited, deleted, moved or
     duplicated, grading metadata (grade ids, points, locks) changed. nbgrader restores locked cells from the
-    gradebook, so none of this can earn a point; it is flagged so a TA sees who tried."""
+    gradebook, so none of this can earn a point; it is flagged so a TA sees who tried.
+
+    history: the locked cells of every version the course released, [{grade_id: digest}]
+    (classroom.release_history.locked_versions); a copy of any released version is not an edit, and a
+    locked cell that some release did not have is not missing."""
     def meta(cell):
         return cell.get("metadata", {}).get("nbgrader", {})
     given = [c for c in release_nb.cells if meta(c).get("grade_id")]
@@ -221,10 +226,11 @@ def tamper_events(nb, release_nb):
             if meta(cell).get(key) != meta(original).get(key):
                 events.append(("metadata", grade_id, f"nbgrader '{key}' changed from {meta(original).get(key)!r} "
                                                      f"to {meta(cell).get(key)!r}"))
-        if grade_id in locked and cell.source.strip() != original.source.strip():
+        if (grade_id in locked and cell.source.strip() != original.source.strip()
+                and digest(cell.source) not in {version.get(grade_id) for version in history}):
             events.append(("edited", grade_id, "a locked cell was edited"))
     for grade_id in locked:
-        if grade_id not in seen:
+        if grade_id not in seen and all(grade_id in version for version in history):
             events.append(("deleted", grade_id, "a locked cell was deleted"))
     kept = [g for g in seen if g in locked]
     if kept != [g for g in locked if g in kept]:

@@ -1,16 +1,20 @@
 """One way in to nbgrader: its Python API, configured from nbgrader_config.py, with every result checked."""
 import contextlib
 import os
+import shutil
 import sys
+import tempfile
 import warnings
 from pathlib import Path
+
+import nbformat
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps import NbGraderAPI
 from sqlalchemy.exc import SAWarning
 from traitlets.config.loader import PyFileConfigLoader
 
-from classroom import course
+from classroom import course, release_history
 
 
 # nbgrader runs `alembic` (gradebook migrations) as a command: make this interpreter's tools findable,
@@ -26,6 +30,10 @@ warnings.filterwarnings("ignore", category=SAWarning)
 
 class NbgraderError(RuntimeError):
     """An nbgrader step failed; the message holds nbgrader's own traceback and log."""
+
+
+class ReleaseRefused(RuntimeError):
+    """A release would change locked cells students already hold, and was not asked for as a re-release."""
 
 
 def load_config(root=course.ROOT, overrides=None):
@@ -70,9 +78,36 @@ class Course:
         finally:
             os.chdir(previous)
 
-    def generate_assignment(self, module_id):
+    def generate_assignment(self, module_id, rerelease_note=None):
+        """Release `module_id` (nbgrader generate_assignment) and record its locked cells in the release
+        history (classroom/release_history.py). Once students have handed the module in, a release that
+        changes its locked cells must be asked for with a `rerelease_note` saying why; else ReleaseRefused."""
+        if rerelease_note is None and self.submitted_students(module_id) and release_history.versions(self.root, module_id):
+            changed = release_history.changed_cells(self.root, module_id, self._trial_release(module_id))
+            if changed:
+                raise ReleaseRefused(
+                    f"{module_id} is in students' hands and this release changes its locked cells "
+                    f"({', '.join(changed)}): re-release it explicitly with `make release RERELEASE={module_id} "
+                    "NOTE='why'`; earlier versions stay valid copies for the tamper check")
         with self._in_root():
-            return self._run(f"generate_assignment {module_id}", self.api.generate_assignment(module_id, force=True))
+            result = self._run(f"generate_assignment {module_id}", self.api.generate_assignment(module_id, force=True))
+        released = nbformat.read(str(self.release_path(module_id)), as_version=4)
+        first = not release_history.versions(self.root, module_id)
+        release_history.record(self.root, module_id, released, rerelease_note or ("first release" if first else "release"))
+        return result
+
+    def _trial_release(self, module_id):
+        """The release notebook `module_id`'s source would give now, generated in a scratch course."""
+        with tempfile.TemporaryDirectory() as scratch:
+            shutil.copytree(self.root / "source" / module_id, Path(scratch) / "source" / module_id)
+            trial = Course(scratch, self.overrides)
+            with trial._in_root():
+                trial._run(f"generate_assignment {module_id}", trial.api.generate_assignment(module_id, force=True))
+            return nbformat.read(str(trial.release_path(module_id)), as_version=4)
+
+    def release_path(self, module_id):
+        coursedir = self.api.coursedir
+        return Path(coursedir.format_path(coursedir.release_directory, ".", module_id)) / f"{module_id}.ipynb"
 
     def autograde(self, module_id, student_id):
         with self._in_root():
