@@ -8,16 +8,17 @@ MODULE ?=
 STUDENT ?=
 # Recipes read MODULE and STUDENT from the environment ("$$STUDENT"), so any student id (spaces, quotes)
 # reaches the command as one argument.
-export MODULE STUDENT
+export MODULE STUDENT RERELEASE NOTE
 
-.PHONY: bench-grading help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
+.PHONY: soak bench-grading help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
 
 help:
 	@echo "make demo        release all modules, grade a demo class, export the gradebook"
 	@echo "make test        the full test suite (drift, pipeline, make check, loaders)"
 	@echo "make lab         JupyterLab on the course (students: release/; instructors and TAs: Formgrader)"
 	@echo "make package     export tinytorch/ from the source notebooks"
-	@echo "make release     regenerate release/ with nbgrader generate_assignment"
+	@echo "make release     regenerate release/ with nbgrader generate_assignment (RERELEASE=01_tensor NOTE='why' to"
+	@echo "                 change tests of a module students already handed in; recorded in gradebook/release_history/)"
 	@echo "make student-package  build/student: the tinytorch students install (published modules only)"
 	@echo "make check       authoring gate: solution full marks, blank release zero, mutants caught"
 	@echo "make autograde   autograde submitted/ (MODULE=01_tensor STUDENT=alice to narrow)"
@@ -26,6 +27,7 @@ help:
 	@echo "make data        fetch MNIST / Fashion-MNIST into the data cache"
 	@echo "make milestones  train milestones 01-03 on real data (slow)"
 	@echo "make bench       tinytorch vs NumPy vs PyTorch CPU (installs the torch extra)"
+	@echo "make soak        three batches of honest and hostile students graded at once score as one alone (slow)"
 	@echo "make bench-grading  notebooks/minute: plain sequential nbgrader vs sandboxed parallel classroom"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -51,7 +53,7 @@ package: $(STAMP)
 	$(PY) -m classroom.export
 
 release: $(STAMP)
-	$(PY) -m classroom.cli release
+	$(PY) -m classroom.cli release $(if $(RERELEASE),--rerelease "$$RERELEASE" --note "$$NOTE")
 
 check: $(SANDBOX)
 	$(PY) -m classroom.cli check $(MODULE)
@@ -69,7 +71,10 @@ demo: $(SANDBOX)
 	$(PY) -m classroom.cli demo
 
 test: $(SANDBOX)
-	$(PY) -m pytest -n 2 tests
+	$(PY) -m pytest -n 2 -m "not slow" tests
+
+soak: $(SANDBOX)
+	$(PY) -m pytest -m slow tests/soak
 
 data: $(STAMP)
 	$(PY) -m tinytorch.datasets fetch

@@ -11,6 +11,7 @@ Why the shape of the command: the kernel uses IPC transport (unix sockets in a d
 sandbox) because TCP cannot cross the network namespace; and it is started by a small shell, because
 ipykernel shuts itself down when its parent is PID 1 (bwrap's init in the new PID namespace).
 """
+import fcntl
 import os
 import shutil
 import subprocess
@@ -43,7 +44,10 @@ class Sandbox(Configurable):
     output_limit_kb = Integer(1024, help="Output a notebook may print before its kernel is stopped (KiB).").tag(config=True)
     record_limit_kb = Integer(16384, help="Check records (the values grading compares) a notebook may emit before "
                                           "its kernel is stopped (KiB).").tag(config=True)
-    uid_base = Integer(61000, help="Unprivileged uids used for kernels: uid_base + a slot per kernel.").tag(config=True)
+    uid_base = Integer(61000, help="Unprivileged uids used for kernels: uid_base + a slot per live kernel.").tag(config=True)
+    uid_slots = Integer(1000, help="How many kernels may run at once on this machine (one uid each).").tag(config=True)
+    slot_dir = Unicode(os.path.join(tempfile.gettempdir(), "tinytorch-kernel-uids"),
+                       help="Lock files that give each live kernel on the machine its own uid.").tag(config=True)
     extra_ro_binds = List(Unicode(), help="More host paths the kernel may read.").tag(config=True)
 
     def check(self):
@@ -115,6 +119,25 @@ def sandbox_command(kernel_cmd, *, config, workdir, ipc_dir, package_dir, uid):
     return cmd + list(kernel_cmd)
 
 
+def claim_uid(config):
+    """(uid, lock file) for one kernel: a uid no other live kernel on this machine holds, whichever grading run
+    started it. Per-uid limits (processes, signals) are then that kernel's alone. The claim is an flock on
+    `slot_dir/<uid>`, held open for the kernel's life and released by the kernel manager, or by the OS if
+    the grading process dies."""
+    os.makedirs(config.slot_dir, mode=0o700, exist_ok=True)
+    start = os.getpid() % config.uid_slots  # runs started together probe different slots first
+    for step in range(config.uid_slots):
+        uid = config.uid_base + (start + step) % config.uid_slots
+        lock = open(os.path.join(config.slot_dir, str(uid)), "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return uid, lock
+        except BlockingIOError:
+            lock.close()
+    raise SandboxUnavailable(f"all {config.uid_slots} kernel uids from {config.uid_base} are in use "
+                             "(raise c.Sandbox.uid_slots)")
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """An AsyncKernelManager whose kernels start inside the sandbox (see the module docstring)."""
 
@@ -132,7 +155,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         config = Sandbox(parent=self.parent)
         os.chmod(self.connection_file, 0o644)
         workdir = Path(kw.get("cwd") or os.getcwd()).resolve()
-        uid = config.uid_base + os.getpid() % 1000
+        uid, self._uid_lock = claim_uid(config)
         wrapped = sandbox_command(kernel_cmd, config=config, workdir=workdir, ipc_dir=self._ipc_dir,
                                   package_dir=self.package_dir, uid=uid)
         kw["stdout"] = subprocess.DEVNULL  # ipykernel's connection banner; errors still reach stderr
@@ -141,3 +164,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart=restart)
         shutil.rmtree(getattr(self, "_ipc_dir", ""), ignore_errors=True)
+        if getattr(self, "_uid_lock", None):
+            # the kernel's processes are gone with its PID namespace (bwrap --die-with-parent, --unshare-pid)
+            self._uid_lock.close()
+            self._uid_lock = None
