@@ -10,7 +10,7 @@ STUDENT ?=
 # reaches the command as one argument.
 export MODULE STUDENT RERELEASE NOTE
 
-.PHONY: soak bench-grading help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
+.PHONY: student-dist soak bench-grading help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
 
 help:
 	@echo "make demo        release all modules, grade a demo class, export the gradebook"
@@ -19,7 +19,9 @@ help:
 	@echo "make package     export tinytorch/ from the source notebooks"
 	@echo "make release     regenerate release/ with nbgrader generate_assignment (RERELEASE=01_tensor NOTE='why' to"
 	@echo "                 change tests of a module students already handed in; recorded in gradebook/release_history/)"
-	@echo "make student-package  build/student: the tinytorch students install (published modules only)"
+	@echo "make student-dist MODULE=03_layers  build/student-dist/03_layers.tar.gz: what students get for a module"
+	@echo "                 (release notebook, tinytorch of the modules published before it, README)"
+	@echo "make student-package  build/student: that tinytorch alone (MODULE= for one module's)"
 	@echo "make check       authoring gate: solution full marks, blank release zero, mutants caught"
 	@echo "make autograde   autograde submitted/ (MODULE=01_tensor STUDENT=alice to narrow)"
 	@echo "make feedback    feedback/ for every graded submission (MODULE=, STUDENT= to narrow)"
@@ -90,10 +92,13 @@ bench: $(STAMP)
 	$(PY) bench/bench_mlp.py
 
 student-package: $(STAMP)
-	$(PY) -m classroom.student_package
+	$(PY) -m classroom.student_package $(if $(MODULE),--module "$$MODULE")
+
+student-dist: $(STAMP)
+	$(PY) -m classroom.student_package --dist $(if $(MODULE),--module "$$MODULE")
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR)
+	$(PY) -m classroom.cli lab -- $(LAB_ARGS)
 
 bench-grading: $(SANDBOX)
 	$(PY) bench/bench_grading.py --students 15

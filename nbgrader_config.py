@@ -17,6 +17,10 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 
+# Every release opens with "How this notebook is graded" (nbgrader's own IncludeHeaderFooter; an absolute path,
+# so scratch courses of `make check` and the tests release the same notebook).
+c.IncludeHeaderFooter.header = os.path.join(here, "source", "header.ipynb")
+
 # Students hand in through the course's own submitted/ folder; keep nbgrader's exchange inside the course.
 c.Exchange.root = os.path.join(here, "exchange")
 
@@ -42,8 +46,11 @@ c.Sandbox.allow_unsandboxed = False      # True only to grade trusted code where
 c.Sandbox.memory_mb = 2048
 c.Sandbox.max_processes = 64
 c.Sandbox.output_limit_kb = 1024
-# Modules whose solutions students may hold; a kernel grading M imports only those before M.
-c.Classroom.published = []               # [] = all (demo); in a term, e.g. ["01_tensor", "02_activations"]
+# Modules whose solutions students may hold: publish each one, explicitly, once its deadline has passed. What
+# students install for module M (`make student-dist MODULE=M`) and the kernel grading M hold only the published
+# modules before M, and M is graded only once all of those are published. `make demo` publishes everything in
+# its own course (build/demo/).
+c.Classroom.published = []               # e.g. ["01_tensor", "02_activations"] in week 3
 c.Classroom.workers = 0                  # parallel autograde workers; 0 = one per core
 
 # --- Feedback that leaks no hidden test (classroom/preprocessors/scrub_hidden_tests.py)---------------------------------

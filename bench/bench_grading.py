@@ -23,7 +23,7 @@ from classroom.nbgrader_api import Course
 def build_class(root, modules, students):
     for m in modules:
         shutil.copytree(course.SOURCE / m, root / "source" / m)
-    c = Course(root)
+    c = Course(root, {"Classroom.published": course.modules()})
     for m in modules:
         c.generate_assignment(m)
         release = nbformat.read(str(root / "release" / m / f"{m}.ipynb"), as_version=4)
@@ -55,14 +55,15 @@ def main():
 
     # Plain nbgrader: its stock autograde preprocessors (no sandbox), one notebook after another.
     stock = Autograde.class_traits()["autograde_preprocessors"].default()
-    plain = Course(plain_root, overrides={"Autograde.autograde_preprocessors": stock})
+    plain = Course(plain_root, overrides={"Autograde.autograde_preprocessors": stock,
+                                          "Classroom.published": course.modules()})
     start = time.perf_counter()
     for m in args.modules:
         for s in plain.submitted_students(m):
             plain.autograde(m, s)
     plain_s = time.perf_counter() - start
 
-    ours = Course(ours_root)
+    ours = Course(ours_root, {"Classroom.published": course.modules()})
     start = time.perf_counter()
     autograde_all(args.modules, c=ours, workers=args.workers)
     ours_s = time.perf_counter() - start

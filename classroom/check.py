@@ -107,7 +107,8 @@ def check_module(module_id, workdir=None, workers=None):
     """Return a list of problems (empty when the module's tests are trustworthy)."""
     workdir = Path(workdir or tempfile.mkdtemp(prefix=f"check-{module_id}-"))
     shutil.copytree(course.SOURCE / module_id, workdir / "source" / module_id, dirs_exist_ok=True)
-    scratch = Course(workdir)
+    # the gate checks a module as graded in a term once everything before it is published
+    scratch = Course(workdir, {"Classroom.published": course.modules()})
     scratch.generate_assignment(module_id)
     source_nb = nbformat.read(str(course.source_notebook(module_id)), as_version=4)
     release_nb = nbformat.read(str(workdir / "release" / module_id / f"{module_id}.ipynb"), as_version=4)

@@ -1,6 +1,7 @@
 """`classroom`: the thin command-line layer over nbgrader that the Makefile calls."""
 import argparse
 import multiprocessing
+import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -89,6 +90,18 @@ def cmd_demo(args):
     return run_demo()
 
 
+def cmd_lab(args):
+    """JupyterLab on the course, as the grading machine runs it: root there (the sandbox needs it), so say
+    so to Jupyter; and nbgrader's exchange directory exists, so formgrader's release and collect work."""
+    from classroom.nbgrader_api import load_config
+    exchange = load_config().Exchange.root
+    os.makedirs(exchange, exist_ok=True)
+    os.chmod(exchange, 0o777)  # nbgrader's documented set-up: every user releases, fetches and submits here
+    jupyter = str(Path(sys.executable).parent / "jupyter")
+    cmd = [jupyter, "lab", f"--notebook-dir={course.ROOT}"] + (["--allow-root"] if os.geteuid() == 0 else [])
+    os.execv(jupyter, cmd + [a for a in args.jupyter_args if a != "--"])
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="classroom", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -115,6 +128,9 @@ def main(argv=None):
                                             "http://localhost:8888, to make the grading queue clickable")
     p.set_defaults(func=cmd_report)
     sub.add_parser("demo", help="release, grade a demo class, export grades").set_defaults(func=cmd_demo)
+    p = sub.add_parser("lab", help="JupyterLab on the course (students: release/; instructors and TAs: Formgrader)")
+    p.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to `jupyter lab`")
+    p.set_defaults(func=cmd_lab)
     args = parser.parse_args(argv)
     return args.func(args) or 0
 

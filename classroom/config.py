@@ -7,9 +7,10 @@ from traitlets.config import Configurable
 
 class Classroom(Configurable):
     published = List(Unicode(), help=(
-        "Modules whose reference solution students may hold (their deadline has passed). A student kernel "
-        "grading module M imports only the published modules that come before M; M itself never. "
-        "Empty means every module (fine for a demo; set it in a real course).")).tag(config=True)
+        "Modules whose reference solution students may hold (their deadline has passed); publishing is an "
+        "explicit act, one module at a time. The package students install to work on module M, and the "
+        "kernel grading M, hold only the published modules before M; M itself never. Grading M waits until "
+        "every module before it is published. Empty: nothing is published.")).tag(config=True)
     workers = Integer(0, help="Parallel autograde workers; 0 means one per CPU core.").tag(config=True)
 
     def worker_count(self):

@@ -2,7 +2,12 @@
 
 The class: `ada` submits the solution, `ben` submits the untouched release, `cam` submits the solution
 with the first listed typical bug (mutant) of each module. Running it again gives the same grades.
+
+The demo runs in its own course, build/demo/ (a copy of source/, every module published), so its students
+never enter the real course's submitted/, gradebook or exports.
 """
+import shutil
+
 import nbformat
 
 from classroom import course, exports, submissions
@@ -21,8 +26,19 @@ def demo_notebooks(module_id, release_nb, source_nb):
     }
 
 
+DEMO_ROOT = course.ROOT / "build" / "demo"
+
+
+def demo_course(root=DEMO_ROOT):
+    """The demo's course at `root`, its source/ refreshed from the real one."""
+    for module_id in course.modules():
+        shutil.rmtree(root / "source" / module_id, ignore_errors=True)
+        shutil.copytree(course.SOURCE / module_id, root / "source" / module_id)
+    return Course(root, {"Classroom.published": course.modules()})
+
+
 def run_demo(c=None, modules=None):
-    c = c or Course()
+    c = c or demo_course()
     modules = modules or course.modules()
     for module_id in modules:
         c.generate_assignment(module_id)

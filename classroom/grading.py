@@ -142,6 +142,11 @@ def not_ready(c, module_id):
     path = c.root / "source" / module_id / f"{module_id}.ipynb"
     if not path.is_file():
         return f"no source notebook source/{module_id}/{module_id}.ipynb (the reference solution grading needs)"
+    order, published = course.modules(), Classroom(config=c.config).published
+    unpublished = [m for m in order[:order.index(module_id)] if m not in published] if module_id in order else []
+    if unpublished:
+        return (f"{module_id} builds on {', '.join(unpublished)}, not published yet: students cannot have run it "
+                "without them. Add them to c.Classroom.published in nbgrader_config.py once their deadline has passed")
     source = nbformat.read(str(path), as_version=4)
     with Gradebook(c.db_url) as gb:
         try:

@@ -7,9 +7,10 @@ from classroom import course, export
 
 def published_package(module_id, published, root):
     """Write <root>/build/sandbox/<module>/tinytorch with the published modules before `module_id`; return
-    its parent (what the sandbox puts on the kernel's path). `published` empty means every module."""
+    its parent (what the sandbox puts on the kernel's path). The shared test helpers (tinytorch.testing)
+    are always there."""
     order = course.modules()
-    allowed = [m for m in (published or order) if m in order and order.index(m) < order.index(module_id)] \
+    allowed = [m for m in published if m in order and order.index(m) < order.index(module_id)] \
         if module_id in order else []
     target = Path(root) / "build" / "sandbox" / module_id
     package = target / "tinytorch"

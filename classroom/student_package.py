@@ -1,9 +1,19 @@
-"""`make student-package`: the `tinytorch` students install, holding only the published modules.
+"""What students get: `make student-dist MODULE=M`, one archive per module, the way students get the course.
 
-Writes build/student/ (a pip-installable project) from the source notebooks' export cells of the modules in
-c.Classroom.published (plus the shared test helpers). Students run `pip install build/student` (or the
-wheel you build from it); a module whose deadline has not passed exists nowhere in what they hold.
+build/student-dist/M.tar.gz holds
+- `M/M.ipynb`, the release notebook (solutions stripped, hidden tests removed);
+- `tinytorch/`, a pip-installable project holding only the modules published *before* M (c.Classroom.published;
+  nothing that is not published, never M itself) plus the shared test helpers `tinytorch.testing`, and
+  depending on NumPy and nbgrader (so `nbgrader validate` works where students work);
+- `README.md`, saying how to install, work, validate and hand in.
+
+`make student-package` writes the same `tinytorch/` project alone to build/student/ (MODULE=M for module M's,
+else every published module).
 """
+import argparse
+import shutil
+import tarfile
+import tempfile
 from pathlib import Path
 
 from classroom import course, export
@@ -18,14 +28,51 @@ name = "tinytorch"
 version = "0.1.0+{tag}"
 description = "TinyTorch reference package: published modules {modules}"
 requires-python = ">=3.10"
-dependencies = ["numpy>=1.26"]
+dependencies = [{dependencies}]
 
 [tool.setuptools]
 packages = ["tinytorch"]
 """
 
+README = """# {module_id}
+
+1. Install the course package (the reference `tinytorch` of the modules published so far, {modules}; the
+   test helpers; NumPy and nbgrader):
+
+       python -m pip install ./tinytorch
+
+2. Open `{module_id}/{module_id}.ipynb` in JupyterLab (`python -m pip install jupyterlab` if you have none).
+   Its first cell says how it is graded. Implement the cells marked `# YOUR CODE HERE`; run the test cell at
+   the end of each section.
+3. Before handing in: restart the kernel and run all cells, then
+
+       nbgrader validate {module_id}/{module_id}.ipynb
+
+4. Hand in `{module_id}.ipynb` under that name, the way your course says (nbgrader's exchange or your LMS).
+"""
+
+
+def _pinned(name):
+    """The requirement line for `name` in requirements.txt (what the course is tested with)."""
+    for line in (course.ROOT / "requirements.txt").read_text().splitlines():
+        if line.split("==")[0].strip().lower() == name:
+            return line.strip()
+    raise LookupError(f"{name} is not pinned in requirements.txt")
+
+
+def published_before(module_id, published):
+    """The published modules students of `module_id` may hold (all published ones if module_id is None)."""
+    order = course.modules()
+    if module_id is None:
+        return [m for m in order if m in published]
+    if module_id not in order:
+        raise ValueError(f"no module {module_id!r}; modules: {', '.join(order)}")
+    return [m for m in order[:order.index(module_id)] if m in published]
+
 
 def build(published, directory):
+    """Write the pip-installable `tinytorch` project of the `published` modules into `directory`; return its
+    file names."""
     directory = Path(directory)
     package = directory / "tinytorch"
     package.mkdir(parents=True, exist_ok=True)
@@ -34,17 +81,51 @@ def build(published, directory):
     for name, text in export.build_package(published).items():
         (package / name).write_text(text)
     tag = "m" + "-".join(m.split("_")[0] for m in published) if published else "none"
-    (directory / "pyproject.toml").write_text(PYPROJECT.format(tag=tag, modules=", ".join(published) or "none"))
+    dependencies = ", ".join(f'"{_pinned(name)}"' for name in ("numpy", "nbgrader"))
+    (directory / "pyproject.toml").write_text(PYPROJECT.format(tag=tag, modules=", ".join(published) or "none",
+                                                               dependencies=dependencies))
     return sorted(p.name for p in package.glob("*.py"))
 
 
-def main():
+def distribution(module_id, published, out_dir, release_dir=course.RELEASE):
+    """Write out_dir/<module_id>.tar.gz (see the module docstring); return its path."""
+    notebook = Path(release_dir) / module_id / f"{module_id}.ipynb"
+    if not notebook.is_file():
+        raise FileNotFoundError(f"{notebook} does not exist: run `make release` first")
+    allowed = published_before(module_id, published)
+    with tempfile.TemporaryDirectory() as tmp:
+        top = Path(tmp) / module_id
+        (top / module_id).mkdir(parents=True)
+        shutil.copy(notebook, top / module_id / notebook.name)
+        build(allowed, top / "tinytorch")
+        (top / "README.md").write_text(README.format(module_id=module_id, modules=", ".join(allowed) or "none yet"))
+        out = Path(out_dir) / f"{module_id}.tar.gz"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(out, "w:gz") as archive:
+            archive.add(top, arcname=module_id)
+    return out
+
+
+def main(argv=None):
     from classroom.nbgrader_api import load_config
-    published = Classroom(config=load_config()).published or course.modules()
-    files = build(published, course.ROOT / "build" / "student")
-    print(f"build/student: tinytorch with {', '.join(published)} ({', '.join(files)}); "
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--module", help="the module students will work on (its package holds the ones before)")
+    parser.add_argument("--dist", action="store_true", help="the whole student archive (needs --module)")
+    args = parser.parse_args(argv)
+    published = Classroom(config=load_config()).published
+    if args.dist:
+        if not args.module:
+            parser.error("make student-dist needs MODULE=NN_name")
+        path = distribution(args.module, published, course.ROOT / "build" / "student-dist")
+        print(f"{path}: release notebook, tinytorch with {', '.join(published_before(args.module, published)) or 'no module'}"
+              " published, README")
+        return 0
+    modules = published_before(args.module, published)
+    files = build(modules, course.ROOT / "build" / "student")
+    print(f"build/student: tinytorch with {', '.join(modules) or 'no published module'} ({', '.join(files)}); "
           f"students install it with `pip install build/student`")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -12,5 +12,5 @@ def scratch_course(tmp_path):
     def make(*module_ids):
         for module_id in module_ids:
             shutil.copytree(course.SOURCE / module_id, tmp_path / "source" / module_id)
-        return Course(tmp_path)
+        return Course(tmp_path, {"Classroom.published": course.modules()})
     return make

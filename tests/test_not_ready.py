@@ -37,3 +37,17 @@ def test_unreleased_and_stale_modules_are_refused_and_grades_kept(scratch_course
     flagged = autograde_all([MODULE], c=c, workers=1, progress=False)
     assert "changed after its release (test cells test_exp_log)" in flagged[(MODULE, "ada")][0]["detail"]
     assert c.cell_scores(MODULE, "ada") == before, "a refused run changes no grade"
+
+
+def test_module_waits_until_everything_before_it_is_published(scratch_course):
+    """Students of 02 build on 01's reference package: until 01 is published (its deadline passed), 02 cannot
+    have been run as released, so grading it is refused with the step to take."""
+    c = scratch_course("01_tensor", "02_activations")
+    c = type(c)(c.root, {"Classroom.published": []})
+    c.generate_assignment("02_activations")
+    submissions.write(nbformat.read(str(c.release_path("02_activations")), as_version=4),
+                      c.submission_path("02_activations", "ada"))
+    flagged = autograde_all(["02_activations"], c=c, workers=1, progress=False)
+    [event] = flagged[("02_activations", "ada")]
+    assert event["kind"] == "not_graded" and "builds on 01_tensor, not published yet" in event["detail"]
+    assert "c.Classroom.published" in event["detail"]
