@@ -21,6 +21,7 @@ import pytest
 import tinytorch  # noqa: F401  (every module registers its ops on import)
 from tinytorch import autograd
 from tinytorch.activations import GELU, ReLU, Sigmoid, Tanh
+from tinytorch.spatial import avg_pool2d, conv2d, max_pool2d
 from tinytorch.autograd import GRAD_RULES, backward, register_op, topological_order
 from tinytorch.tensor import OpEvent, Tensor, add_op_hook, broadcast_to, cat, maximum, minimum, pad, stack, where
 from tinytorch.testing import numerical_gradient
@@ -57,6 +58,28 @@ def _mask(shape):
 def _torch_pad(x, pairs):
     flat = [n for pair in reversed(pairs) for n in pair]
     return F.pad(x, flat)
+
+
+def _np_conv2d(x, w, b=None, stride=1, padding=0):
+    """Cross-correlation as a sum over kernel offsets (NCHW; no flip): the oracle of the conv2d rows."""
+    (sh, sw), (ph, pw) = [(v, v) if isinstance(v, int) else v for v in (stride, padding)]
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    kH, kW = w.shape[2:]
+    H_out, W_out = (xp.shape[2] - kH) // sh + 1, (xp.shape[3] - kW) // sw + 1
+    out = sum(np.einsum("nchw,oc->nohw", xp[:, :, p:p + sh * H_out:sh, q:q + sw * W_out:sw], w[:, :, p, q])
+              for p in range(kH) for q in range(kW))
+    return out if b is None else out + b[None, :, None, None]
+
+
+def _np_pool(x, kernel, stride, reduce):
+    """Max or mean over each window, by explicit window slicing: the oracle of the pooling rows."""
+    (kH, kW), (sh, sw) = [(v, v) if isinstance(v, int) else v for v in (kernel, stride or kernel)]
+    H_out, W_out = (x.shape[2] - kH) // sh + 1, (x.shape[3] - kW) // sw + 1
+    out = np.empty(x.shape[:2] + (H_out, W_out), dtype=x.dtype)
+    for i in range(H_out):
+        for j in range(W_out):
+            out[:, :, i, j] = reduce(x[:, :, i * sh:i * sh + kH, j * sw:j * sw + kW], axis=(2, 3))
+    return out
 
 
 TIES = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, -1.0]])
@@ -187,6 +210,26 @@ OPS = [
     Row("expand", "a.expand(4, -1, 3) of a (2, 1)", lambda a: a.expand(4, -1, 3),
         lambda a: np.broadcast_to(a, (4,) + a.shape[:1] + (3,)), [((2, 1),), ((1, 1),)],
         torch=lambda a: a.expand(4, -1, 3), ints=True),
+    # ---- spatial ops (module 08): registered ops with their own rules
+    Row("conv2d", "conv2d(x, w, b)", lambda x, w, b: conv2d(x, w, b), lambda x, w, b: _np_conv2d(x, w, b),
+        [((2, 3, 5, 5), (4, 3, 3, 3), (4,)), ((1, 1, 4, 6), (2, 1, 2, 3), (2,)), ((1, 2, 3, 3), (1, 2, 3, 3), (1,))],
+        torch=lambda x, w, b: F.conv2d(x, w, b)),
+    Row("conv2d", "conv2d(x, w, stride=(2, 1), padding=(1, 2)) without bias",
+        lambda x, w: conv2d(x, w, stride=(2, 1), padding=(1, 2)), lambda x, w: _np_conv2d(x, w, None, (2, 1), (1, 2)),
+        [((2, 2, 6, 5), (3, 2, 3, 2)), ((1, 3, 4, 4), (2, 3, 1, 1))],
+        torch=lambda x, w: F.conv2d(x, w, stride=(2, 1), padding=(1, 2))),
+    Row("conv2d", "conv2d(x, w, b, stride=2, padding=1)", lambda x, w, b: conv2d(x, w, b, 2, 1),
+        lambda x, w, b: _np_conv2d(x, w, b, 2, 1), [((2, 2, 7, 7), (3, 2, 3, 3), (3,)), ((1, 1, 2, 2), (1, 1, 4, 4), (1,))],
+        torch=lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1)),
+    Row("max_pool2d", "max_pool2d(x, 2)", lambda x: max_pool2d(x, 2), lambda x: _np_pool(x, 2, None, np.max),
+        [((2, 3, 4, 6),), ((1, 1, 5, 5),)], torch=lambda x: F.max_pool2d(x, 2)),
+    Row("max_pool2d", "max_pool2d(x, (3, 2), stride=(1, 2)): overlapping windows",
+        lambda x: max_pool2d(x, (3, 2), (1, 2)), lambda x: _np_pool(x, (3, 2), (1, 2), np.max),
+        [((2, 2, 5, 7),)], torch=lambda x: F.max_pool2d(x, (3, 2), (1, 2))),
+    Row("avg_pool2d", "avg_pool2d(x, 2)", lambda x: avg_pool2d(x, 2), lambda x: _np_pool(x, 2, None, np.mean),
+        [((2, 3, 4, 6),), ((1, 1, 5, 5),)], torch=lambda x: F.avg_pool2d(x, 2)),
+    Row("avg_pool2d", "avg_pool2d(x, 3, stride=1): overlapping windows", lambda x: avg_pool2d(x, 3, 1),
+        lambda x: _np_pool(x, 3, 1, np.mean), [((2, 2, 5, 4),)], torch=lambda x: F.avg_pool2d(x, 3, 1)),
 ]
 
 
@@ -345,6 +388,14 @@ def test_only_floating_point_tensors_join_the_graph():
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     index = Tensor.from_op(np.argmax(x.data), "argmax", x)  # an integer result: no gradient, no edge
     assert not index.requires_grad and index._op is None
+
+
+def test_max_pool_sends_a_tied_gradient_to_the_first_maximum():
+    """PyTorch's convention (finite differences cannot see it): ONE element per window, the first maximum in
+    row-major window order, also where overlapping windows share it."""
+    x = Tensor(np.array([[[[1.0, 1.0, 2.0], [1.0, 1.0, 2.0]]]]), requires_grad=True)
+    backward(max_pool2d(x, 2, 1).sum())
+    np.testing.assert_array_equal(x.grad, [[[[1.0, 0.0, 1.0], [0.0, 0.0, 0.0]]]])
 
 
 def test_where_refuses_a_float_mask():
