@@ -59,6 +59,15 @@ c.Classroom.workers = 0                  # parallel autograde workers; 0 = one p
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
-from classroom.preprocessors import ScrubHiddenTests  # noqa: E402
+import nbgrader  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [GetGrades, ScrubHiddenTests, CSSHTMLHeaderPreprocessor]
+from classroom.preprocessors import MarkAwaitingGrades, ScrubHiddenTests  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, MarkAwaitingGrades, ScrubHiddenTests, CSSHTMLHeaderPreprocessor]
+# nbgrader's feedback page, extended (classroom/templates/feedback/tinytorch_feedback.html.j2): cells named by grade
+# id, written answers no TA has graded shown as awaiting one (not as 0), long hint lines wrapped. nbgrader's API
+# forces the template *name* "feedback"; the file is ours, found beside nbgrader's in that template's folders.
+c.HTMLExporter.template_file = "tinytorch_feedback.html.j2"
+c.HTMLExporter.extra_template_basedirs = [
+    os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
+    os.path.join(here, "classroom", "templates")]

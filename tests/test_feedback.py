@@ -7,6 +7,7 @@ import shutil
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbgrader.api import Gradebook
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from classroom import course, submissions
@@ -305,7 +306,7 @@ def test_feedback_html_teaches(graded):
     for student, shown in html_of.items():
         missing = [ln for ln in visible_lines if ln not in shown]
         assert not missing, f"{student}: visible test code missing from feedback: {missing[:3]}"
-        assert re.search(r"Test cell \(Score: [\d.]+ / [\d.]+\)", shown), f"{student}: no per-cell scores"
+        assert re.search(r"test_\w+ \(tests\): Score: [\d.]+ / [\d.]+", shown), f"{student}: no per-cell scores"
     assert "# hidden tests (test_graph_recording): passed" in html_of["ada"]
     hints = {c.metadata["nbgrader"]["grade_id"]: hidden_blocks(c.source)[0].hint
              for c in source.cells if hidden_blocks(c.source)}
@@ -334,3 +335,23 @@ def test_feedback_all_gives_back_the_scrubbed_notebook(graded):
         assert len(stubs) == sum(1 for c in source.cells if hidden_blocks(c.source))
     again = write_scrubbed_notebook(c, MODULE, "dee")
     assert "failed — hint:" in again.read_text()
+
+
+def test_feedback_names_cells_and_never_publishes_an_ungraded_answer_as_zero(graded):
+    """Field report: the summary listed "Test cell" six times, an ungraded written answer read "Score: 0.0 / 2.0",
+    and hint lines ran off the page."""
+    c, _ = graded
+    page = (c.root / "feedback" / "ada" / MODULE / f"{MODULE}.html").read_text()
+    toc = re.search(r'<div id="toc">(.*?)</ol>', page, re.S).group(1)
+    assert "Test cell" not in toc and '<code>test_arithmetic</code></a> (tests): Score: 3.0 / 3.0' in toc
+    assert re.search(r"<code>written_views_vs_copies</code></a> \(written answer\): awaits a TA \(2\.0 points\)", toc)
+    assert re.search(r"<h4>01_tensor \(Score: 14\.0 / 16\.0; 2\.0 points of written answers await a TA\)</h4>", page)
+    assert "white-space: pre-wrap" in page
+
+    with Gradebook(c.db_url) as gb:  # a TA grades it: the page then shows the TA's score
+        grade = gb.find_grade("written_views_vs_copies", MODULE, MODULE, "ada")
+        grade.manual_score = 1.5
+        gb.db.commit()
+    c.generate_feedback(MODULE, "ada")
+    page = (c.root / "feedback" / "ada" / MODULE / f"{MODULE}.html").read_text()
+    assert "awaits a TA" not in page and "(written answer): Score: 1.5 / 2.0" in page

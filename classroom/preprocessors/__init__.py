@@ -1,7 +1,8 @@
 """nbgrader preprocessors of the course, one per file, named after its class (configured in nbgrader_config.py)."""
 from classroom.preprocessors.compare_checks import CompareChecks
 from classroom.preprocessors.guarded_execute import GuardedExecute
+from classroom.preprocessors.mark_awaiting_grades import MarkAwaitingGrades
 from classroom.preprocessors.restore_grading_metadata import RestoreGradingMetadata
 from classroom.preprocessors.scrub_hidden_tests import ScrubHiddenTests
 
-__all__ = ["CompareChecks", "GuardedExecute", "RestoreGradingMetadata", "ScrubHiddenTests"]
+__all__ = ["CompareChecks", "GuardedExecute", "MarkAwaitingGrades", "RestoreGradingMetadata", "ScrubHiddenTests"]
