@@ -65,9 +65,13 @@ from classroom.preprocessors import MarkAwaitingGrades, ScrubHiddenTests  # noqa
 
 c.GenerateFeedback.preprocessors = [GetGrades, MarkAwaitingGrades, ScrubHiddenTests, CSSHTMLHeaderPreprocessor]
 # nbgrader's feedback page, extended (classroom/templates/feedback/tinytorch_feedback.html.j2): cells named by grade
-# id, written answers no TA has graded shown as awaiting one (not as 0), long hint lines wrapped. nbgrader's API
-# forces the template *name* "feedback"; the file is ours, found beside nbgrader's in that template's folders.
-c.HTMLExporter.template_file = "tinytorch_feedback.html.j2"
-c.HTMLExporter.extra_template_basedirs = [
+# id, written answers no TA has graded shown as awaiting one (not as 0), long hint lines wrapped. Set on an
+# exporter class of feedback's own: formgrader's HTMLExporter keeps its templates. (nbgrader's API forces the
+# template *name* "feedback"; the file is ours, found beside nbgrader's in that template's folders.)
+from classroom.feedback import FeedbackExporter  # noqa: E402
+
+c.GenerateFeedback.exporter_class = FeedbackExporter
+c.FeedbackExporter.template_file = "tinytorch_feedback.html.j2"
+c.FeedbackExporter.extra_template_basedirs = [
     os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
     os.path.join(here, "classroom", "templates")]

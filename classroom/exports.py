@@ -59,6 +59,13 @@ def lms_table(db_url, table=None, max_scores=None):
     return out
 
 
+def awaits_grader(grade):
+    """Whether a person still has to grade this nbgrader Grade: it needs a manual grade and nobody entered one.
+    (nbgrader flags every cell a person graded as needing review again on each regrade, keeping the score;
+    that cell has been graded.)"""
+    return bool(grade.needs_manual_grade) and grade.manual_score is None
+
+
 def awaiting_manual_grade(db_url):
     """Number of written answers per student that still need a TA's grade."""
     counts = {}
@@ -66,7 +73,7 @@ def awaiting_manual_grade(db_url):
         for assignment in gb.assignments:
             for sub in assignment.submissions:
                 for nb in sub.notebooks:
-                    pending = sum(1 for g in nb.grades if g.needs_manual_grade)
+                    pending = sum(1 for g in nb.grades if awaits_grader(g))
                     counts[sub.student.id] = counts.get(sub.student.id, 0) + pending
     return counts
 

@@ -4,6 +4,7 @@ import html
 from pathlib import Path
 
 import nbformat
+from nbconvert.exporters import HTMLExporter
 
 from classroom.preprocessors.scrub_hidden_tests import ScrubHiddenTests
 
@@ -49,3 +50,9 @@ def write_ungradable_feedback(c, module_id, student_id, events):
         "<p>Fix it (open it in JupyterLab and run <code>nbgrader validate</code> on it) and hand it in again; "
         "ask a TA if you cannot see what is wrong.</p>\n</body></html>\n", encoding="utf-8")
     return path
+
+
+class FeedbackExporter(HTMLExporter):
+    """The HTML exporter of `generate_feedback` (c.GenerateFeedback.exporter_class): nbgrader's feedback page,
+    extended by classroom/templates/feedback/tinytorch_feedback.html.j2. A class of its own, so its template
+    settings (c.FeedbackExporter.*) reach feedback only, never formgrader's HTMLExporter."""

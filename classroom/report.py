@@ -77,7 +77,7 @@ def gradebook_tables(db_url, root):
                         if g.cell.cell_type == "code" and not g.needs_manual_grade:
                             results.append(dict(module=assignment.name, grade_id=g.name, max_points=g.max_score,
                                                 score=g.score, passed=g.score >= g.max_score - 1e-9))
-                        if g.needs_manual_grade:
+                        if exports.awaits_grader(g):
                             index = _formgrader_index(autograded, g.name)
                             url = (f"/formgrader/submissions/{nb.id}/?index={index}" if index is not None
                                    else f"/formgrader/submissions/{nb.id}/")

@@ -4,6 +4,8 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade
 
+from classroom.exports import awaits_grader
+
 
 class MarkAwaitingGrades(NbGraderPreprocessor):
     """After GetGrades: set `awaiting` on each graded cell that needs a manual grade no one has given, and
@@ -14,7 +16,7 @@ class MarkAwaitingGrades(NbGraderPreprocessor):
         with Gradebook(info["db_url"]) as gb:
             notebook = gb.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
             # (needs a TA, points) read inside the session: the rows are not usable after it closes
-            waiting = {g.name: (g.needs_manual_grade and g.manual_score is None, g.max_score) for g in notebook.grades}
+            waiting = {g.name: (awaits_grader(g), g.max_score) for g in notebook.grades}
         awaiting = 0.0
         for cell in nb.cells:
             if is_grade(cell):
