@@ -311,7 +311,8 @@ class _BatchUnpickler(pickle.Unpickler):
 
     _ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
                 ("numpy", "ndarray"), ("numpy", "dtype"),
-                ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar")}
+                ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+                ("_codecs", "encode")}  # how Python 3 pickles bytes with protocol 2 (str -> bytes, nothing else)
 
     def find_class(self, module, name):
         if (module, name) in self._ALLOWED:
