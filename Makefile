@@ -26,7 +26,7 @@ help:
 	@echo "make autograde   autograde submitted/ (MODULE=01_tensor STUDENT=alice to narrow)"
 	@echo "make feedback    feedback/ for every graded submission (MODULE=, STUDENT= to narrow)"
 	@echo "make report      TA reports: scores, LMS CSV, pass rates, flags, grading queue, report.html"
-	@echo "make data        fetch MNIST / Fashion-MNIST into the data cache"
+	@echo "make data        fetch MNIST / Fashion-MNIST into the data cache (CIFAR-10, online: python -m tinytorch.datasets fetch cifar10)"
 	@echo "make milestones  train milestones 01-03 on real data (slow)"
 	@echo "make bench       tinytorch vs NumPy vs PyTorch CPU (installs the torch extra)"
 	@echo "make soak        three batches of honest and hostile students graded at once score as one alone (slow)"

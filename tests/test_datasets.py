@@ -314,3 +314,111 @@ def test_command_line_is_idempotent_on_a_filled_cache(tmp_path, monkeypatch, ima
                            "--cache-dir", str(tmp_path / "cache")], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "fashion:" in done.stdout and "dataset-fashion-mnist" in done.stdout
+
+
+# --- CIFAR-10: the official python batches (pickled dicts), written here in that format ---------------------
+
+CIFAR_TRAIN = [f"data_batch_{i}" for i in range(1, 6)]
+
+
+def cifar_batch(rng, n, first_label=0):
+    """One batch as the official files hold it: a dict with byte-string keys, b"data" uint8 (n, 3072) holding
+    each image's 1024 red, then 1024 green, then 1024 blue values (row-major 32×32), b"labels" a list of ints."""
+    data = rng.integers(0, 256, size=(n, 3072), dtype=np.uint8)
+    labels = [(first_label + i) % 10 for i in range(n)]
+    return {b"batch_label": b"fixture", b"labels": labels, b"data": data,
+            b"filenames": [f"img_{i}.png".encode() for i in range(n)]}
+
+
+def cifar_fixture(root, rng=None):
+    """<root>/cifar10/cifar-10-batches-py with 5 train batches of 2 images, a test batch of 3, batches.meta;
+    pickled with protocol 2 as the originals (Python 2) were. Returns {file name: batch dict}."""
+    import pickle
+    rng = rng or np.random.default_rng(10)
+    folder = root / "cifar10" / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    batches = {name: cifar_batch(rng, 2, first_label=2 * i) for i, name in enumerate(CIFAR_TRAIN)}
+    batches["test_batch"] = cifar_batch(rng, 3, first_label=7)
+    for name, batch in batches.items():
+        (folder / name).write_bytes(pickle.dumps(batch, protocol=2))
+    names = [b"airplane", b"automobile", b"bird", b"cat", b"deer", b"dog", b"frog", b"horse", b"ship", b"truck"]
+    (folder / "batches.meta").write_bytes(pickle.dumps({b"label_names": names, b"num_vis": 3072}, protocol=2))
+    return batches
+
+
+def test_load_cifar10_reads_official_batches_as_nchw(tmp_path):
+    batches = cifar_fixture(tmp_path)
+    x, y = ds.load_cifar10("train", cache_dir=tmp_path)
+    assert x.shape == (10, 3, 32, 32) and x.dtype == np.uint8 and y.dtype == np.int64 and y.shape == (10,)
+    data = np.concatenate([batches[n][b"data"] for n in CIFAR_TRAIN])
+    np.testing.assert_array_equal(y, sum((batches[n][b"labels"] for n in CIFAR_TRAIN), []))
+    # the layout: channel c of image i is values [1024 c, 1024 (c + 1)) of row i, 32 rows of 32
+    for i in [0, 9]:
+        for c in range(3):
+            np.testing.assert_array_equal(x[i, c], data[i, 1024 * c:1024 * (c + 1)].reshape(32, 32))
+    assert x[3, 1, 0, 5] == data[3, 1024 + 5] and x[3, 2, 31, 31] == data[3, 3071]
+    xt, yt, info = ds.load_cifar10("test", cache_dir=tmp_path, return_info=True)
+    assert xt.shape == (3, 3, 32, 32) and yt.tolist() == [7, 8, 9]
+    assert info["classes"][0] == "airplane" and len(info["classes"]) == 10 and info["n"] == 3
+    with pytest.raises(ValueError, match="split must be"):
+        ds.load_cifar10("valid", cache_dir=tmp_path)
+
+
+def test_load_cifar10_offline_says_where_to_put_the_files(tmp_path):
+    with pytest.raises(FileNotFoundError) as err:
+        ds.load_cifar10("train", cache_dir=tmp_path)
+    message = str(err.value)
+    folder = tmp_path / "cifar10" / "cifar-10-batches-py"
+    for needed in [str(folder), "data_batch_1", "test_batch", "batches.meta", "cifar-10-python.tar.gz",
+                   "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz", ds._CIFAR_MD5, "no package registry"]:
+        assert needed in message, needed
+    with pytest.raises(RuntimeError, match="no package registry"):
+        ds.fetch("cifar10", cache_dir=tmp_path, offline=True)
+
+
+def test_read_cifar_batch_refuses_other_pickles_and_wrong_shapes(tmp_path):
+    import pickle
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("this must never run",))
+    (tmp_path / "evil").write_bytes(pickle.dumps({b"data": Evil(), b"labels": []}, protocol=2))
+    with pytest.raises(ValueError, match=r"not a CIFAR-10 python batch.*refusing to load .*print"):
+        ds.read_cifar_batch(tmp_path / "evil")
+    (tmp_path / "short").write_bytes(pickle.dumps({b"data": np.zeros((2, 100), np.uint8), b"labels": [0, 1]}))
+    with pytest.raises(ValueError, match=r"\(N, 3072\)"):
+        ds.read_cifar_batch(tmp_path / "short")
+    (tmp_path / "nolabels").write_bytes(pickle.dumps({b"data": np.zeros((2, 3072), np.uint8)}))
+    with pytest.raises(ValueError, match="KeyError"):
+        ds.read_cifar_batch(tmp_path / "nolabels")
+
+
+def test_fetch_cifar10_checks_md5_and_unpacks_only_the_batches(tmp_path, monkeypatch):
+    source = tmp_path / "made"
+    cifar_fixture(source)
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+        tar.add(source / "cifar10" / "cifar-10-batches-py", arcname="cifar-10-batches-py")
+        extra = tarfile.TarInfo("../outside.txt")
+        extra.size = 4
+        tar.addfile(extra, io.BytesIO(b"nope"))
+    blob, calls = archive.getvalue(), []
+
+    def urlopen(url, timeout=None):
+        calls.append(url)
+        return io.BytesIO(blob)
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    monkeypatch.setattr(ds, "_CIFAR_MD5", "0" * 32)
+    cache = tmp_path / "cache"
+    with pytest.raises(ds.ChecksumError, match="MD5 mismatch"):
+        ds.fetch("cifar10", cache_dir=cache, offline=False)
+    assert not (cache / "cifar10" / "cifar-10-batches-py" / "data_batch_1").exists()
+    monkeypatch.setattr(ds, "_CIFAR_MD5", hashlib.md5(blob).hexdigest())
+    info = ds.fetch("cifar10", cache_dir=cache, offline=False)
+    assert calls == [ds._CIFAR_URL] * 2 and "official CIFAR-10" in info["source"]
+    assert not (tmp_path / "outside.txt").exists() and not (cache / "outside.txt").exists()
+    assert sorted(p.name for p in (cache / "cifar10").iterdir()) == ["cifar-10-batches-py", "source.json"]
+    x, y = ds.load_cifar10("train", cache_dir=cache)
+    assert x.shape == (10, 3, 32, 32)
+    calls.clear()
+    assert ds.fetch("cifar10", cache_dir=cache, offline=False) == info and calls == [], "a verified cache is reused"
