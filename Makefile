@@ -8,9 +8,9 @@ MODULE ?=
 STUDENT ?=
 # Recipes read MODULE and STUDENT from the environment ("$$STUDENT"), so any student id (spaces, quotes)
 # reaches the command as one argument.
-export MODULE STUDENT RERELEASE NOTE
+export MODULE STUDENT RERELEASE NOTE DUE DAYS HOURS
 
-.PHONY: student-dist soak bench-grading help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
+.PHONY: deadline extension student-dist soak bench-grading help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
 
 help:
 	@echo "make demo        release all modules, grade a demo class, export the gradebook"
@@ -25,6 +25,8 @@ help:
 	@echo "make check       authoring gate: solution full marks, blank release zero, mutants caught"
 	@echo "make autograde   autograde submitted/ (MODULE=01_tensor STUDENT=alice to narrow)"
 	@echo "make feedback    feedback/ for every graded submission (MODULE=, STUDENT= to narrow)"
+	@echo "make deadline MODULE=01_tensor DUE='2026-12-04 23:59 Europe/Zurich'   a module's due date"
+	@echo "make extension MODULE=01_tensor STUDENT=ada DAYS=2 NOTE='illness'   one student's extension"
 	@echo "make report      TA reports: scores, LMS CSV, pass rates, flags, grading queue, report.html"
 	@echo "make data        fetch MNIST / Fashion-MNIST into the data cache (CIFAR-10, online: python -m tinytorch.datasets fetch cifar10)"
 	@echo "make milestones  train milestones 01-03 on real data (slow)"
@@ -65,6 +67,12 @@ autograde: $(SANDBOX)
 
 feedback: $(STAMP)
 	$(PY) -m classroom.cli feedback $(if $(MODULE),--module "$$MODULE") $(if $(STUDENT),--student "$$STUDENT")
+
+deadline: $(STAMP)
+	$(PY) -m classroom.cli deadline "$$MODULE" "$$DUE"
+
+extension: $(STAMP)
+	$(PY) -m classroom.cli extension "$$MODULE" "$$STUDENT" --days "$${DAYS:-0}" --hours "$${HOURS:-0}" --note "$$NOTE"
 
 report: $(STAMP)
 	$(PY) -m classroom.cli report

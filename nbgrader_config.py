@@ -40,6 +40,14 @@ c.Autograde.sanitize_preprocessors = [ClearOutput, RestoreGradingMetadata, Dedup
 # "Grading safely"); it must come after execution and before SaveAutoGrades.
 c.Autograde.autograde_preprocessors = [GuardedExecute, CompareChecks, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+# Late policy (classroom/deadlines.py): 10% of the score per day or part of a day late, after 15 minutes of
+# grace, at most 50%. Due dates: `make deadline MODULE= DUE=`; extensions: `make extension MODULE= STUDENT= DAYS=`.
+from classroom.deadlines import PercentPerDay  # noqa: E402
+
+c.AssignLatePenalties.plugin_class = PercentPerDay
+c.PercentPerDay.percent_per_day = 10.0
+c.PercentPerDay.max_percent = 50.0
+c.PercentPerDay.grace_minutes = 15.0
 c.GuardedExecute.timeout = 60            # seconds per cell, then the kernel is killed
 c.Sandbox.enabled = True                 # bubblewrap; `make sandbox` installs it
 c.Sandbox.allow_unsandboxed = False      # True only to grade trusted code where bwrap is unavailable

@@ -102,6 +102,22 @@ def cmd_lab(args):
     os.execv(jupyter, cmd + [a for a in args.jupyter_args if a != "--"])
 
 
+def cmd_deadline(args):
+    from classroom import deadlines
+    from classroom.nbgrader_api import Course
+    when = deadlines.set_due_date(Course(), args.module, args.due)
+    print(f"{args.module} is due {when:%Y-%m-%d %H:%M} UTC (late policy: c.PercentPerDay in nbgrader_config.py)")
+
+
+def cmd_extension(args):
+    from classroom import deadlines
+    from classroom.nbgrader_api import Course
+    minutes = 60 * (24 * args.days + args.hours)
+    deadlines.grant_extension(Course(), args.module, args.student, minutes, args.note or "")
+    print(f"{args.student}: {args.module} extended by {minutes / 60:g} hours (gradebook/extensions.json); "
+          "it holds through every regrade; `make report` and `make feedback` apply it to an existing grade")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="classroom", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -128,6 +144,17 @@ def main(argv=None):
                                             "http://localhost:8888, to make the grading queue clickable")
     p.set_defaults(func=cmd_report)
     sub.add_parser("demo", help="release, grade a demo class, export grades").set_defaults(func=cmd_demo)
+    p = sub.add_parser("deadline", help="set a module's due date (nbgrader's duedate, UTC unless a zone is given)")
+    p.add_argument("module")
+    p.add_argument("due", help='e.g. "2026-12-04 23:59 Europe/Zurich"')
+    p.set_defaults(func=cmd_deadline)
+    p = sub.add_parser("extension", help="give one student more time on one module (0 removes it)")
+    p.add_argument("module")
+    p.add_argument("student")
+    p.add_argument("--days", type=float, default=0)
+    p.add_argument("--hours", type=float, default=0)
+    p.add_argument("--note", help="why (kept with the extension)")
+    p.set_defaults(func=cmd_extension)
     p = sub.add_parser("lab", help="JupyterLab on the course (students: release/; instructors and TAs: Formgrader)")
     p.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to `jupyter lab`")
     p.set_defaults(func=cmd_lab)

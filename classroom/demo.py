@@ -10,7 +10,7 @@ import shutil
 
 import nbformat
 
-from classroom import course, exports, submissions
+from classroom import course, deadlines, exports, submissions
 from classroom.grading import autograde_all, feedback_all
 from classroom.nbgrader_api import Course
 
@@ -48,6 +48,7 @@ def run_demo(c=None, modules=None):
             submissions.write(nb, c.submission_path(module_id, student))
     flagged = autograde_all(modules, DEMO_STUDENTS, c)
     failures = feedback_all(modules, DEMO_STUDENTS, c)
+    deadlines.refresh_penalties(c)
     table, max_scores, path = exports.export(c.db_url, c.root / "gradebook" / "exports")
     print(exports.summary(table, max_scores, exports.awaiting_manual_grade(c.db_url)))
     print(f"\nscores: {path}\nfeedback: {c.root / 'feedback'}/<student>/<module>/")

@@ -6,7 +6,10 @@ from classroom import course
 
 
 def score_table(db_url):
-    """DataFrame indexed by student, one column per module (NaN = no submission), plus the max scores."""
+    """DataFrame indexed by student, one column per module (NaN = no submission), plus the max scores.
+
+    Scores are final: nbgrader's score (autograded points plus manual grades) minus the late penalty (see
+    classroom/deadlines.py; `lateness_table` shows both)."""
     rows, max_scores = {}, {}
     with Gradebook(db_url) as gb:
         assignments = sorted(a.name for a in gb.assignments)
@@ -16,13 +19,37 @@ def score_table(db_url):
             row = {}
             for name in assignments:
                 try:
-                    row[name] = gb.find_submission(name, student.id).score
+                    row[name] = _final_score(gb.find_submission(name, student.id))
                 except MissingEntry:
                     row[name] = float("nan")
             rows[student.id] = row
     table = pd.DataFrame.from_dict(rows, orient="index", columns=assignments).sort_index()
     table.index.name = "student"
     return table, pd.Series(max_scores, name="max_score")
+
+
+def _final_score(submission):
+    return submission.score - sum(nb.late_submission_penalty or 0.0 for nb in submission.notebooks)
+
+
+LATENESS_COLUMNS = ["student", "module", "raw_score", "max_score", "submitted", "due", "extension_hours",
+                    "hours_late", "penalty", "final_score"]
+
+
+def lateness_table(db_url):
+    """One row per graded submission: raw score, when it was handed in, its due date (extension included, UTC),
+    how late, the late penalty and the final score the other exports use."""
+    rows = []
+    with Gradebook(db_url) as gb:
+        for assignment in gb.assignments:
+            for sub in assignment.submissions:
+                penalty = sum(nb.late_submission_penalty or 0.0 for nb in sub.notebooks)
+                rows.append(dict(student=sub.student.id, module=assignment.name, raw_score=sub.score,
+                                 max_score=sub.max_score, submitted=sub.timestamp, due=sub.duedate,
+                                 extension_hours=round(sub.extension.total_seconds() / 3600, 2) if sub.extension else 0.0,
+                                 hours_late=round(sub.total_seconds_late / 3600, 2), penalty=round(penalty, 2),
+                                 final_score=round(sub.score - penalty, 2)))
+    return pd.DataFrame(rows, columns=LATENESS_COLUMNS).sort_values(["module", "student"], ignore_index=True)
 
 
 def lms_table(db_url, table=None, max_scores=None):
@@ -38,7 +65,8 @@ def lms_table(db_url, table=None, max_scores=None):
       total                 percentage of the whole course's max score, 2 decimals; a missing submission
                             counts as 0 here
 
-    Scores are nbgrader's: autograded points plus any manual grade already given. Written answers still
+    Scores are final: autograded points plus any manual grade already given, minus the late penalty
+    (lateness.csv shows raw score, lateness, penalty and final score side by side). Written answers still
     awaiting a TA count as 0 until graded, so re-export after manual grading before importing.
     """
     if table is None or max_scores is None:
@@ -79,7 +107,8 @@ def awaiting_manual_grade(db_url):
 
 
 def export(db_url, directory=course.GRADEBOOK / "exports"):
-    """Write scores.csv (student x module, with a max_score row) and lms.csv (see `lms_table`).
+    """Write scores.csv (student x module, final scores, with a max_score row), lms.csv (see `lms_table`) and
+    lateness.csv (see `lateness_table`). Run classroom.deadlines.refresh_penalties first.
 
     Returns (table, max_scores, path of scores.csv).
     """
@@ -91,6 +120,7 @@ def export(db_url, directory=course.GRADEBOOK / "exports"):
     out.loc["max_score"] = list(max_scores[table.columns]) + [max_scores[table.columns].sum()]
     out.round(2).to_csv(path)
     lms_table(db_url, table, max_scores).to_csv(directory / "lms.csv", index=False, float_format="%.2f")
+    lateness_table(db_url).to_csv(directory / "lateness.csv", index=False)
     return table, max_scores, path
 
 

@@ -13,7 +13,7 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from tqdm import tqdm
 
-from classroom import course, release_history
+from classroom import course, deadlines, release_history
 from classroom.config import Classroom
 from classroom.cells import is_test_cell
 from classroom.events import read_events as _read_events, write_events
@@ -106,6 +106,7 @@ def grade_one(c, module_id, student, retries=2):
     Integrity and tamper flags are recorded for a TA but change no score: the points come only from the
     values the submission computed (CompareChecks), which no code in the kernel can fake."""
     forget_graded_files(c, module_id, student)
+    deadlines.apply_extension(c, module_id, student)  # nbgrader computes lateness when it grades
     events, nb = precheck(c, module_id, student)
     if not events:
         flags = integrity_events(c, module_id, nb)
@@ -127,6 +128,7 @@ def grade_one(c, module_id, student, retries=2):
                 break
     forget_graded_files(c, module_id, student)  # whatever nbgrader left of a failed run
     record_zero(c, module_id, student)
+    deadlines.apply_extension(c, module_id, student)  # the re-created submission keeps its extension
     write_events(c.root, module_id, student, events)
     return events
 
@@ -239,6 +241,7 @@ def feedback_all(modules=None, students=None, c=None):
     the submissions left without feedback."""
     c = c or Course()
     failures = []
+    deadlines.refresh_penalties(c)  # the page shows the penalty on the score as it is now
     for m, s in tqdm(submissions(c, modules, students), desc="feedback", unit="notebook", disable=None):
         graded, submitted = c.submission_path(m, s, "autograded"), c.submission_path(m, s, "submitted")
         problems = [e for e in read_events(c, m, s) if e.get("kind") in UNGRADABLE]

@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from nbgrader.api import Gradebook
 
-from classroom import exports
+from classroom import deadlines, exports
 from classroom.events import load_events
 
 PASS_RATE_COLUMNS = ["module", "grade_id", "max_points", "submissions", "failed", "pass_rate", "mean_score"]
@@ -300,6 +300,7 @@ def build_report(c, directory=None, link_base=None):
     """Write every export for course `c` (a classroom.nbgrader_api.Course) into `directory`; return a Report."""
     directory = Path(directory or c.root / "gradebook" / "exports")
     directory.mkdir(parents=True, exist_ok=True)
+    deadlines.refresh_penalties(c)
     table, max_scores, scores_path = exports.export(c.db_url, directory)
     lms = exports.lms_table(c.db_url, table, max_scores)
     pass_rates, queue, graded = gradebook_tables(c.db_url, c.root)
@@ -312,7 +313,7 @@ def build_report(c, directory=None, link_base=None):
         frame.to_csv(directory / name, index=False)
     r.png = distribution_png(lms)
     (directory / "grade_distribution.png").write_bytes(r.png)
-    r.files = [scores_path, directory / "lms.csv", *(directory / n for n in outputs),
+    r.files = [scores_path, directory / "lms.csv", directory / "lateness.csv", *(directory / n for n in outputs),
                directory / "grade_distribution.png", directory / "report.html"]
     r.html_path = directory / "report.html"
     r.html_path.write_text(render_html(r, link_base), encoding="utf-8")
