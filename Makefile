@@ -87,7 +87,8 @@ soak: $(SANDBOX)
 	$(PY) -m pytest -m slow tests/soak
 
 data: $(STAMP)
-	$(PY) -m tinytorch.datasets fetch
+	@# not `-m tinytorch.datasets`: the package imports that module first, and runpy warns about it
+	$(PY) -c 'import sys; from tinytorch.datasets import _main; sys.exit(_main(["fetch"]))'
 
 milestones: $(STAMP) data
 	$(PY) milestones/01_perceptron.py
