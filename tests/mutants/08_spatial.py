@@ -3,7 +3,7 @@
 The seed project's known mistakes are here by name: a flipped kernel, channels mixed up in im2col, padding on one
 side only, stride ignored in the forward or the backward, off-by-one output sizes, max-pool gradients to every
 tie, an average pool computed on .data, batch norm with detached statistics, eval mode on batch statistics,
-a biased running_var, and a Flatten that re-wraps .data.
+a biased running_var, and a Flatten that re-wraps .data. Also (review-08): a conv2d or an average pool\ncomposed from tensor ops without the rule the module asks for, max-pool ties broken column by column, and\nrunning statistics that turn float64.
 """
 MUTANTS = [
     # ---- 1. conv2d_loops
@@ -66,6 +66,23 @@ MUTANTS = [
     dict(name="grad_rule_assumes_a_bias", cell="conv2d",
          find="    if len(out._inputs) == 2:\n        return grad_x, grad_w\n", replace="",
          caught_by=["test_conv2d"]),
+    # correct values and gradients, but composed from tensor ops (pad, integer getitem, matmul): grad_conv2d
+    # is never written or used; only the hidden check that conv2d records one op "conv2d" sees it
+    dict(name="conv2d_composed_without_its_rule", cell="conv2d",
+         find='    return Tensor.from_op(out, "conv2d", *inputs, cols=cols, stride=stride, padding=padding)\n',
+         replace='    from tinytorch.tensor import pad as _pad\n'
+                 '    (sh, sw), (ph, pw) = stride, padding\n'
+                 '    xp = _pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x\n'
+                 '    c_, p_, q_ = np.meshgrid(np.arange(C_in), np.arange(kH), np.arange(kW), indexing="ij")\n'
+                 '    i_, j_ = np.meshgrid(np.arange(H_out), np.arange(W_out), indexing="ij")\n'
+                 '    rows = p_.reshape(-1, 1) + sh * i_.reshape(1, -1)\n'
+                 '    columns = q_.reshape(-1, 1) + sw * j_.reshape(1, -1)\n'
+                 '    channels = np.broadcast_to(c_.reshape(-1, 1), rows.shape)\n'
+                 '    y = w.reshape(C_out, -1) @ xp[:, channels, rows, columns]\n'
+                 '    if b is not None:\n'
+                 '        y = y + b.reshape(1, C_out, 1)\n'
+                 '    return y.reshape(N, C_out, H_out, W_out)\n',
+         caught_by=["test_conv2d"]),
     # ---- 4. Conv2d module
     dict(name="init_fan_in_is_in_channels", cell="conv2d_module",
          find="        fan_in = in_channels * kH * kW", replace="        fan_in = in_channels",
@@ -107,6 +124,20 @@ MUTANTS = [
     dict(name="max_pool_flat_index_uses_kernel_height", cell="pooling",
          find="g * (arg == p * kW + q)", replace="g * (arg == p * kH + q)",
          caught_by=["test_pooling"]),
+    # windows flattened column by column: the same maxima and gradients, except which tie is "first"
+    dict(name="max_pool_ties_in_column_major_order", cell="pooling",
+         find="    arg = flat.argmax(axis=-1)                  # the first maximum in row-major window order\n",
+         replace="    by_column = windows.swapaxes(-1, -2).reshape(windows.shape[:4] + (kH * kW,)).argmax(axis=-1)\n"
+                 "    arg = (by_column % kH) * kW + by_column // kH\n",
+         caught_by=["test_pooling"]),
+    # correct values and gradients from a sum of strided slices: grad_avg_pool2d never runs
+    dict(name="avg_pool_composed_without_its_rule", cell="pooling",
+         find='    return Tensor.from_op(out, "avg_pool2d", x, kernel=(kH, kW), stride=(sh, sw))\n',
+         replace="    H_out, W_out = out.shape[2:]\n"
+                 "    total = sum(x[:, :, p:p + sh * (H_out - 1) + 1:sh, q:q + sw * (W_out - 1) + 1:sw]\n"
+                 "                for p in range(kH) for q in range(kW))\n"
+                 "    return total * (1.0 / (kH * kW))\n",
+         caught_by=["test_pooling"]),
     # ---- 6. BatchNorm2d
     dict(name="batchnorm_detaches_statistics", cell="batchnorm",
          find="mean = x.mean(axis=(0, 2, 3), keepdims=True)\n            var = ((x - mean) ** 2).mean(axis=(0, 2, 3), keepdims=True)",
@@ -130,6 +161,11 @@ MUTANTS = [
          caught_by=["test_batchnorm"]),
     dict(name="eps_outside_the_square_root", cell="batchnorm",
          find="(var + self.eps) ** 0.5", replace="(var ** 0.5 + self.eps)",
+         caught_by=["test_batchnorm"]),
+    dict(name="running_statistics_become_float64", cell="batchnorm",
+         find="self.running_mean.data = new_mean.astype(self.running_mean.dtype)\n"
+              "            self.running_var.data = new_var.astype(self.running_var.dtype)",
+         replace="self.running_mean.data = new_mean\n            self.running_var.data = new_var",
          caught_by=["test_batchnorm"]),
     # ---- 7. Flatten
     dict(name="flatten_rewraps_data", cell="flatten",
