@@ -10,7 +10,7 @@ STUDENT ?=
 # reaches the command as one argument.
 export MODULE STUDENT RERELEASE NOTE DUE DAYS HOURS
 
-.PHONY: deadline extension student-dist soak bench-grading help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
+.PHONY: exchange deadline extension student-dist soak bench-grading help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
 
 help:
 	@echo "make demo        release all modules, grade a demo class, export the gradebook"
@@ -25,6 +25,7 @@ help:
 	@echo "make check       authoring gate: solution full marks, blank release zero, mutants caught"
 	@echo "make autograde   autograde submitted/ (MODULE=01_tensor STUDENT=alice to narrow)"
 	@echo "make feedback    feedback/ for every graded submission (MODULE=, STUDENT= to narrow)"
+	@echo "make exchange    create nbgrader's exchange (outside the course) and close the course folder to students"
 	@echo "make deadline MODULE=01_tensor DUE='2026-12-04 23:59 Europe/Zurich'   a module's due date"
 	@echo "make extension MODULE=01_tensor STUDENT=ada DAYS=2 NOTE='illness'   one student's extension"
 	@echo "make report      TA reports: scores, LMS CSV, pass rates, flags, grading queue, report.html"
@@ -67,6 +68,9 @@ autograde: $(SANDBOX)
 
 feedback: $(STAMP)
 	$(PY) -m classroom.cli feedback $(if $(MODULE),--module "$$MODULE") $(if $(STUDENT),--student "$$STUDENT")
+
+exchange: $(STAMP)
+	$(PY) -m classroom.cli exchange
 
 deadline: $(STAMP)
 	$(PY) -m classroom.cli deadline "$$MODULE" "$$DUE"

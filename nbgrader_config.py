@@ -21,8 +21,11 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # so scratch courses of `make check` and the tests release the same notebook).
 c.IncludeHeaderFooter.header = os.path.join(here, "source", "header.ipynb")
 
-# Students hand in through the course's own submitted/ folder; keep nbgrader's exchange inside the course.
-c.Exchange.root = os.path.join(here, "exchange")
+# nbgrader's exchange (release, fetch, submit, collect, feedback) lives OUTSIDE the course folder, at nbgrader's
+# default place, so the course folder (solutions, gradebook, submissions) can be closed to students:
+# `make exchange` creates it and does that (classroom/exchange.py). Students get the matching nbgrader_config.py
+# in their archive (`make student-dist`).
+c.Exchange.root = os.environ.get("TINYTORCH_EXCHANGE", "/srv/nbgrader/exchange")
 
 # --- Grading student code safely (classroom/preprocessors/guarded_execute.py, classroom/sandbox.py) -----------------------
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402

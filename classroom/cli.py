@@ -102,6 +102,14 @@ def cmd_lab(args):
     os.execv(jupyter, cmd + [a for a in args.jupyter_args if a != "--"])
 
 
+def cmd_exchange(args):
+    from classroom import exchange
+    from classroom.nbgrader_api import load_config
+    path = exchange.prepare(load_config().Exchange.root, course.ROOT)
+    print(f"exchange: {path} (open to every user, as nbgrader documents); course folder {course.ROOT} closed to "
+          "everyone but its owner (mode 700)")
+
+
 def cmd_deadline(args):
     from classroom import deadlines
     from classroom.nbgrader_api import Course
@@ -144,6 +152,8 @@ def main(argv=None):
                                             "http://localhost:8888, to make the grading queue clickable")
     p.set_defaults(func=cmd_report)
     sub.add_parser("demo", help="release, grade a demo class, export grades").set_defaults(func=cmd_demo)
+    sub.add_parser("exchange", help="create nbgrader's exchange outside the course and close the course folder to "
+                                     "students").set_defaults(func=cmd_exchange)
     p = sub.add_parser("deadline", help="set a module's due date (nbgrader's duedate, UTC unless a zone is given)")
     p.add_argument("module")
     p.add_argument("due", help='e.g. "2026-12-04 23:59 Europe/Zurich"')

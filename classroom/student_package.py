@@ -5,7 +5,8 @@ build/student-dist/M.tar.gz holds
 - `tinytorch/`, a pip-installable project holding only the modules published *before* M (c.Classroom.published;
   nothing that is not published, never M itself) plus the shared test helpers `tinytorch.testing`, and
   depending on NumPy and nbgrader (so `nbgrader validate` works where students work);
-- `README.md`, saying how to install, work, validate and hand in.
+- `README.md`, saying how to install, work, validate and hand in;
+- `nbgrader_config.py`, the student side of nbgrader's exchange (course id and exchange root).
 
 `make student-package` writes the same `tinytorch/` project alone to build/student/ (MODULE=M for module M's,
 else every published module).
@@ -16,7 +17,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from classroom import course, export
+from classroom import course, exchange, export
 from classroom.config import Classroom
 
 PYPROJECT = """[build-system]
@@ -48,7 +49,9 @@ README = """# {module_id}
 
        nbgrader validate {module_id}/{module_id}.ipynb
 
-4. Hand in `{module_id}.ipynb` under that name, the way your course says (nbgrader's exchange or your LMS).
+4. Hand in `{module_id}.ipynb` under that name, the way your course says: with nbgrader's exchange, run
+   `nbgrader submit {module_id}` from this folder (its `nbgrader_config.py` names the course and the
+   exchange), with the notebook at `{module_id}/{module_id}.ipynb`; or through your LMS.
 """
 
 
@@ -87,7 +90,7 @@ def build(published, directory):
     return sorted(p.name for p in package.glob("*.py"))
 
 
-def distribution(module_id, published, out_dir, release_dir=course.RELEASE):
+def distribution(module_id, published, out_dir, release_dir=course.RELEASE, config=None):
     """Write out_dir/<module_id>.tar.gz (see the module docstring); return its path."""
     notebook = Path(release_dir) / module_id / f"{module_id}.ipynb"
     if not notebook.is_file():
@@ -99,6 +102,8 @@ def distribution(module_id, published, out_dir, release_dir=course.RELEASE):
         shutil.copy(notebook, top / module_id / notebook.name)
         build(allowed, top / "tinytorch")
         (top / "README.md").write_text(README.format(module_id=module_id, modules=", ".join(allowed) or "none yet"))
+        if config is not None:
+            (top / "nbgrader_config.py").write_text(exchange.student_config(config))
         out = Path(out_dir) / f"{module_id}.tar.gz"
         out.parent.mkdir(parents=True, exist_ok=True)
         with tarfile.open(out, "w:gz") as archive:
@@ -112,11 +117,12 @@ def main(argv=None):
     parser.add_argument("--module", help="the module students will work on (its package holds the ones before)")
     parser.add_argument("--dist", action="store_true", help="the whole student archive (needs --module)")
     args = parser.parse_args(argv)
-    published = Classroom(config=load_config()).published
+    config = load_config()
+    published = Classroom(config=config).published
     if args.dist:
         if not args.module:
             parser.error("make student-dist needs MODULE=NN_name")
-        path = distribution(args.module, published, course.ROOT / "build" / "student-dist")
+        path = distribution(args.module, published, course.ROOT / "build" / "student-dist", config=config)
         print(f"{path}: release notebook, tinytorch with {', '.join(published_before(args.module, published)) or 'no module'}"
               " published, README")
         return 0

@@ -38,7 +38,8 @@ def test_student_distribution_of_a_module(tmp_path):
     (never M, never an unpublished one), installable, with nbgrader for `nbgrader validate`."""
     import tarfile
     published = ["01_tensor", "02_activations", "03_layers", "05_autograd"]  # 04 still open
-    path = student_package.distribution("05_autograd", published, tmp_path)
+    from classroom.nbgrader_api import load_config
+    path = student_package.distribution("05_autograd", published, tmp_path, config=load_config())
     with tarfile.open(path) as archive:
         names = set(archive.getnames())
         archive.extractall(tmp_path / "x", filter="data")
@@ -50,3 +51,5 @@ def test_student_distribution_of_a_module(tmp_path):
     notebook = (top / "05_autograd" / "05_autograd.ipynb").read_text()
     assert "How this notebook is graded" in notebook and "BEGIN SOLUTION" not in notebook
     assert "nbgrader validate 05_autograd/05_autograd.ipynb" in (top / "README.md").read_text()
+    config = (top / "nbgrader_config.py").read_text()  # the student side of the exchange
+    assert "c.CourseDirectory.course_id = 'tinytorch'" in config and "c.Exchange.root = " in config

@@ -1,0 +1,34 @@
+"""nbgrader's exchange for a real term: outside the course folder, so the course folder can be closed to students.
+
+Students release, fetch and submit through the exchange (nbgrader's default place, /srv/nbgrader/exchange, or
+TINYTORCH_EXCHANGE); the course folder (source/ with every solution, the gradebook, other students'
+submissions) belongs to the instructor alone. nbgrader's own permissions keep submissions apart: its inbound
+folder can be written but not listed by students, and each submission's folder name carries a random suffix.
+"""
+import os
+from pathlib import Path
+
+STUDENT_CONFIG = '''"""nbgrader settings for students of the TinyTorch course: `nbgrader fetch_assignment`, `submit` and `validate`
+read them when run from this folder (or copy this file to ~/.jupyter/nbgrader_config.py)."""
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = {course_id!r}
+c.Exchange.root = {exchange!r}
+'''
+
+
+def prepare(exchange_root, course_root):
+    """Create the exchange as nbgrader documents it (everyone may read and write its top), and close the course
+    folder to everyone but its owner. Returns the exchange path."""
+    exchange, course = Path(exchange_root).resolve(), Path(course_root).resolve()
+    if exchange.is_relative_to(course):
+        raise ValueError(f"the exchange {exchange} is inside the course folder {course}: students would need to "
+                         "traverse the course folder, and could then read source/ and the gradebook")
+    exchange.mkdir(parents=True, exist_ok=True)
+    exchange.chmod(0o777)
+    os.chmod(course, 0o700)
+    return exchange
+
+
+def student_config(config):
+    """The nbgrader_config.py students get, pointing at this course's exchange."""
+    return STUDENT_CONFIG.format(course_id=config.CourseDirectory.course_id, exchange=config.Exchange.root)
