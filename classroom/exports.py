@@ -2,7 +2,7 @@
 import pandas as pd
 from nbgrader.api import Gradebook, MissingEntry
 
-from classroom import course
+from classroom import course, lms
 
 
 def score_table(db_url):
@@ -107,8 +107,8 @@ def awaiting_manual_grade(db_url):
 
 
 def export(db_url, directory=course.GRADEBOOK / "exports"):
-    """Write scores.csv (student x module, final scores, with a max_score row), lms.csv (see `lms_table`) and
-    lateness.csv (see `lateness_table`). Run classroom.deadlines.refresh_penalties first.
+    """Write scores.csv (student x module, final scores, with a max_score row), lms.csv (see `lms_table`),
+    lateness.csv (see `lateness_table`), and canvas.csv and moodle.csv (classroom/lms.py). Run classroom.deadlines.refresh_penalties first.
 
     Returns (table, max_scores, path of scores.csv).
     """
@@ -121,6 +121,8 @@ def export(db_url, directory=course.GRADEBOOK / "exports"):
     out.round(2).to_csv(path)
     lms_table(db_url, table, max_scores).to_csv(directory / "lms.csv", index=False, float_format="%.2f")
     lateness_table(db_url).to_csv(directory / "lateness.csv", index=False)
+    lms.canvas_table(db_url, table.round(2), max_scores).to_csv(directory / "canvas.csv", index=False)
+    lms.moodle_table(db_url, table).to_csv(directory / "moodle.csv", index=False)
     return table, max_scores, path
 
 

@@ -313,7 +313,8 @@ def build_report(c, directory=None, link_base=None):
         frame.to_csv(directory / name, index=False)
     r.png = distribution_png(lms)
     (directory / "grade_distribution.png").write_bytes(r.png)
-    r.files = [scores_path, directory / "lms.csv", directory / "lateness.csv", *(directory / n for n in outputs),
+    r.files = [scores_path, directory / "lms.csv", directory / "lateness.csv", directory / "canvas.csv",
+               directory / "moodle.csv", *(directory / n for n in outputs),
                directory / "grade_distribution.png", directory / "report.html"]
     r.html_path = directory / "report.html"
     r.html_path.write_text(render_html(r, link_base), encoding="utf-8")

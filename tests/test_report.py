@@ -17,7 +17,7 @@ from classroom.nbgrader_api import Course
 from classroom.report import build_report
 
 MODULE = "01_tensor"
-FILES = ["scores.csv", "lms.csv", "lateness.csv", "test_pass_rates.csv", "integrity.csv", "manual_queue.csv",
+FILES = ["scores.csv", "lms.csv", "lateness.csv", "canvas.csv", "moodle.csv", "test_pass_rates.csv", "integrity.csv", "manual_queue.csv",
          "grade_distribution.png", "report.html"]
 HEADINGS = ["Tests most students fail", "Needs your grading", "Integrity flags", "Grade distribution"]
 
