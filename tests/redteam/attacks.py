@@ -5,6 +5,7 @@ Each attack is a function (release_nb, solution_nb) -> notebook or raw bytes, pl
 import copy
 
 import nbformat
+from nbformat.corpus.words import generate_corpus_id
 
 ANSWER = "tensor_class"  # the answer cell students write in 01_tensor
 
@@ -65,6 +66,7 @@ def _rename_tests(nb):
 def _duplicate_tests(nb):
     for c in list(_tests(nb)):
         twin = copy.deepcopy(c)
+        twin["id"] = generate_corpus_id()  # as JupyterLab gives a pasted cell
         twin.source = "pass"
         nb.cells.insert(nb.cells.index(c), twin)
 
@@ -74,6 +76,7 @@ def copied_answer(release, solution):
     nb = copy.deepcopy(solution)
     answer = _cell(nb, ANSWER)
     stub = copy.deepcopy(_cell(release, ANSWER))
+    stub["id"] = generate_corpus_id()  # as JupyterLab gives a pasted cell
     nb.cells.insert(nb.cells.index(answer), stub)
     return nb
 
