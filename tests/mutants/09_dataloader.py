@@ -94,6 +94,13 @@ MUTANTS = [
          find="self.generator = np.random.default_rng(seed)\n",
          replace="self.generator = np.random.default_rng(seed or None)\n",
          caught_by=["test_dataloader_shuffle"]),
+    # drop_last applied before shuffling: the same last N mod batch_size samples are never seen; only the hidden
+    # shuffled drop_last loader sees it
+    dict(name="drop_last_drops_fixed_samples", cell="dataloader",
+         find="order = self.generator.permutation(n) if self.shuffle else np.arange(n)",
+         replace="m = n - n % self.batch_size if self.drop_last else n\n"
+                 "        order = self.generator.permutation(m) if self.shuffle else np.arange(m)",
+         caught_by=["test_dataloader_shuffle"]),
     # --- Compose and Normalize ---
     dict(name="compose_reversed", cell="compose_normalize",
          find="for transform in self.transforms:", replace="for transform in reversed(self.transforms):",
