@@ -169,7 +169,7 @@ class RandomCrop:
     size: int (a square) or (h, w). padding: int >= 0. rng: int seed, np.random.Generator or None;
     self.rng = np.random.default_rng(rng). With H', W' the padded height and width, one call draws
         top = self.rng.integers(0, H' - h + 1), then left = self.rng.integers(0, W' - w + 1)
-    and returns padded[..., top:top + h, left:left + w]: shape (C, h, w), or (N, C, h, w) for a batch (one
+    and returns a copy of padded[..., top:top + h, left:left + w] (a new array, never a view): shape (C, h, w), or (N, C, h, w) for a batch (one
     offset for the whole call); same dtype; ndarray or Tensor as given. ValueError if h > H' or w > W'.
     """
 

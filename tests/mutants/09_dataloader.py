@@ -19,6 +19,14 @@ MUTANTS = [
     dict(name="len_counts_tensors", cell="tensor_dataset",
          find="return self.tensors[0].shape[0]", replace="return len(self.tensors)",
          caught_by=["test_tensor_dataset", "test_dataloader_epoch"]),
+    # a defensive copy doubles the memory of a 188 MB dataset; the docstring says references
+    dict(name="tensor_dataset_copies", cell="tensor_dataset",
+         find="self.tensors = tensors", replace="self.tensors = tuple(t.copy() if isinstance(t, np.ndarray) else t for t in tensors)",
+         caught_by=["test_tensor_dataset"]),
+    dict(name="tensor_rows_become_arrays", cell="tensor_dataset",
+         find="return tuple(t[index] for t in self.tensors)",
+         replace="return tuple((t.data if isinstance(t, Tensor) else t)[index] for t in self.tensors)",
+         caught_by=["test_tensor_dataset"]),
     # --- default_collate ---
     dict(name="collate_tuples_become_lists", cell="default_collate",
          find="return type(first)(default_collate(", replace="return list(default_collate(",
@@ -28,6 +36,15 @@ MUTANTS = [
          caught_by=["test_dataloader_epoch"]),
     dict(name="collate_casts_to_float32", cell="default_collate",
          find="for s in samples]))", replace="for s in samples]).astype(np.float32))",
+         caught_by=["test_dataloader_epoch"]),
+    # (x, y) tuples still work: only the hidden list samples see it
+    dict(name="collate_lists_become_tuples", cell="default_collate",
+         find="return type(first)(default_collate(", replace="return tuple(default_collate(",
+         caught_by=["test_dataloader_epoch"]),
+    # one level only: only the hidden nested ((a, b), y) samples see it
+    dict(name="collate_not_recursive", cell="default_collate",
+         find="default_collate([s[k] for s in samples])",
+         replace="Tensor(np.stack([np.asarray(s[k]) for s in samples]))",
          caught_by=["test_dataloader_epoch"]),
     # --- DataLoader: epochs and len ---
     dict(name="len_ignores_drop_last", cell="dataloader",
@@ -52,6 +69,10 @@ MUTANTS = [
          find="self.collate_fn = default_collate if collate_fn is None else collate_fn",
          replace="self.collate_fn = default_collate",
          caught_by=["test_dataloader_epoch"]),
+    # TensorDataset accepts NumPy integers: only the hidden Squares dataset records what it was asked
+    dict(name="index_is_numpy_integer", cell="dataloader",
+         find="self.dataset[int(i)]", replace="self.dataset[i]",
+         caught_by=["test_dataloader_epoch"]),
     # --- DataLoader: shuffling ---
     dict(name="shuffle_ignored", cell="dataloader",
          find="order = self.generator.permutation(n) if self.shuffle else np.arange(n)", replace="order = np.arange(n)",
@@ -72,6 +93,13 @@ MUTANTS = [
     dict(name="seed_zero_ignored", cell="dataloader",
          find="self.generator = np.random.default_rng(seed)\n",
          replace="self.generator = np.random.default_rng(seed or None)\n",
+         caught_by=["test_dataloader_shuffle"]),
+    # drop_last applied before shuffling: the same last N mod batch_size samples are never seen; only the hidden
+    # shuffled drop_last loader sees it
+    dict(name="drop_last_drops_fixed_samples", cell="dataloader",
+         find="order = self.generator.permutation(n) if self.shuffle else np.arange(n)",
+         replace="m = n - n % self.batch_size if self.drop_last else n\n"
+                 "        order = self.generator.permutation(m) if self.shuffle else np.arange(m)",
          caught_by=["test_dataloader_shuffle"]),
     # --- Compose and Normalize ---
     dict(name="compose_reversed", cell="compose_normalize",
@@ -94,6 +122,11 @@ MUTANTS = [
     dict(name="normalize_always_float32", cell="compose_normalize",
          find='dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)', replace="dtype = np.dtype(np.float32)",
          caught_by=["test_normalize"]),
+    # NumPy promotion: uint8 -> float32 as asked, but int64 -> float64 (only the hidden int64 input sees it)
+    dict(name="normalize_promotes_integers", cell="compose_normalize",
+         find='dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)',
+         replace="dtype = np.result_type(x.dtype, np.float32)",
+         caught_by=["test_normalize"]),
     # --- RandomHorizontalFlip ---
     dict(name="flip_channels", cell="random_flip",
          find="return x[..., ::-1].copy()", replace="return x[::-1].copy()",
@@ -106,6 +139,18 @@ MUTANTS = [
          caught_by=["test_random_flip"]),
     dict(name="flip_uses_global_random", cell="random_flip",
          find="if self.rng.random() < self.p:", replace="if np.random.random() < self.p:",
+         caught_by=["test_random_flip"]),
+    # a single image behaves: only the hidden p=0.5 batch sees a draw per image
+    dict(name="flip_each_image_of_a_batch", cell="random_flip",
+         find="if self.rng.random() < self.p:\n            return x[..., ::-1].copy()\n        return x.copy()",
+         replace="if x.ndim == 4:\n            return np.stack([xi[..., ::-1] if self.rng.random() < self.p else xi for xi in x])\n"
+                 "        if self.rng.random() < self.p:\n            return x[..., ::-1].copy()\n        return x.copy()",
+         caught_by=["test_random_flip"]),
+    dict(name="flip_returns_a_view", cell="random_flip",
+         find="return x[..., ::-1].copy()", replace="return x[..., ::-1]",
+         caught_by=["test_random_flip"]),
+    dict(name="no_flip_returns_the_input", cell="random_flip",
+         find="return x.copy()", replace="return x",
          caught_by=["test_random_flip"]),
     # --- RandomCrop ---
     dict(name="crop_last_offset_never_drawn", cell="random_crop",
@@ -132,5 +177,24 @@ MUTANTS = [
          caught_by=["test_random_crop"]),
     dict(name="crop_pads_one_side", cell="random_crop",
          find="[(p, p), (p, p)]", replace="[(2 * p, 0), (2 * p, 0)]",
+         caught_by=["test_random_crop"]),
+    # hostile: the first crop is drawn from self.rng (what the visible test checks), later ones cycle through every
+    # position (what the visible coverage check counts) without touching the generator
+    dict(name="crop_rng_only_first_call", cell="random_crop",
+         find="top = self.rng.integers(0, H - h + 1)\n        left = self.rng.integers(0, W - w + 1)",
+         replace="self.calls = getattr(self, 'calls', -1) + 1\n"
+                 "        if self.calls == 0:\n"
+                 "            top, left = self.rng.integers(0, H - h + 1), self.rng.integers(0, W - w + 1)\n"
+                 "        else:\n"
+                 "            top, left = divmod(self.calls % ((H - h + 1) * (W - w + 1)), W - w + 1)",
+         caught_by=["test_random_crop"]),
+    # padding into np.zeros(...) (float64) loses uint8: only the hidden uint8 image sees it
+    dict(name="crop_pads_into_float_zeros", cell="random_crop",
+         find="x = np.pad(x, [(0, 0)] * (x.ndim - 2) + [(p, p), (p, p)])",
+         replace="padded = np.zeros(x.shape[:-2] + (x.shape[-2] + 2 * p, x.shape[-1] + 2 * p))\n"
+                 "            padded[..., p:p + x.shape[-2], p:p + x.shape[-1]] = x\n            x = padded",
+         caught_by=["test_random_crop"]),
+    dict(name="crop_returns_a_view", cell="random_crop",
+         find="return x[..., top:top + h, left:left + w].copy()", replace="return x[..., top:top + h, left:left + w]",
          caught_by=["test_random_crop"]),
 ]
