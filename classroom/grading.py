@@ -256,8 +256,8 @@ def feedback_all(modules=None, students=None, c=None):
                 write_ungradable_feedback(c, m, s, problems)
             else:
                 shutil.rmtree(c.submission_path(m, s, "feedback").parent, ignore_errors=True)
-                failures.append((m, s, "submitted after its last grading" if stale else "not graded yet")
-                                + ": run `make autograde` first")
+                why = "submitted after its last grading" if stale else "not graded yet"
+                failures.append((m, s, why + ": run `make autograde` first"))
         except NbgraderError as err:
             failures.append((m, s, str(err).splitlines()[0]))
     for m, s, why in failures:
