@@ -204,19 +204,35 @@ class Tensor:
         return Tensor(self.data)
 
     def backward(self, grad=None):
-        """Backpropagate from this tensor; see module 05 (`tinytorch.autograd.backward`)."""
-        from tinytorch.autograd import backward
+        """Backpropagate from this tensor: `tinytorch.autograd.backward(self, grad)`, module 05.
+
+        It imports the installed `tinytorch.autograd`, which your package holds once module 05 is published
+        (from module 06 on). Before that it raises ModuleNotFoundError; in module 05's own notebook call
+        `backward(loss)` directly."""
+        try:
+            from tinytorch.autograd import backward
+        except ModuleNotFoundError as err:
+            if err.name != "tinytorch.autograd":
+                raise
+            raise ModuleNotFoundError(
+                "Tensor.backward() needs tinytorch.autograd (module 05), which the installed tinytorch does not "
+                "hold yet; in module 05's notebook call backward(tensor) directly") from err
         backward(self, grad)
 
     # --- elementwise arithmetic --------------------------------------------
     def __add__(self, other):
-        """Elementwise a + b with NumPy broadcasting. Records op "add"."""
+        """Elementwise a + b with NumPy broadcasting. Records op "add" with inputs (self, other).
+
+        Shapes that cannot be broadcast raise broadcast_shape's ValueError (it names both shapes): call
+        broadcast_shape(self.shape, other.shape) before computing."""
         other = self._lift(other)
         broadcast_shape(self.shape, other.shape)
         return Tensor.from_op(self.data + other.data, "add", self, other)
 
     def __mul__(self, other):
-        """Elementwise a * b with NumPy broadcasting. Records op "mul"."""
+        """Elementwise a * b with NumPy broadcasting. Records op "mul" with inputs (self, other).
+
+        Shapes that cannot be broadcast raise broadcast_shape's ValueError, as in __add__."""
         other = self._lift(other)
         broadcast_shape(self.shape, other.shape)
         return Tensor.from_op(self.data * other.data, "mul", self, other)
@@ -235,11 +251,11 @@ class Tensor:
 
     # Derived operations: built from the primitives above, so autograd needs no extra rules for them.
     def __sub__(self, other):
-        """a - b = a + (-b)."""
+        """a - b = a + (-b): built from __add__ and __neg__, so it records op "add"."""
         return self + (-self._lift(other))
 
     def __truediv__(self, other):
-        """a / b = a * b**-1, true division with NumPy's dtypes.
+        """a / b = a * b**-1, true division with NumPy's dtypes; built from __mul__ and __pow__ (records "mul").
 
         The given first line converts integer operands to the float dtype of NumPy's a / b (int / int is
         float64; PyTorch gives float32, its default dtype), so `a` and `b` below are floating-point.
@@ -264,8 +280,12 @@ class Tensor:
         """Matrix product, NumPy `@` semantics.
 
         Shapes: (m, k) @ (k, n) -> (m, n); leading batch dimensions broadcast, e.g. (B, m, k) @ (k, n) -> (B, m, n).
-        Both operands must have at least 1 dimension; the inner dimensions must agree, else ValueError.
-        Cost: 2·m·k·n FLOPs. Records op "matmul".
+        Cost: 2·m·k·n FLOPs. Records op "matmul" with inputs (self, other).
+
+        Errors (checked before calling NumPy, whose own messages show neither shape):
+        - a 0-d operand: ValueError saying "matmul needs at least 1 dimension";
+        - inner dimensions that differ: ValueError showing both shapes as "{self.shape} @ {other.shape}" and
+          each inner dimension in parentheses, e.g. for (2, 3) @ (2, 3): "(2, 3) @ (2, 3) ... (3) ... (2)".
         """
         other = self._lift(other)
         if self.ndim == 0 or other.ndim == 0:
@@ -300,7 +320,10 @@ class Tensor:
     def reshape(self, *shape):
         """The same values in a new shape; one dimension may be -1 (inferred). Records op "reshape".
 
-        Accepts `x.reshape(2, 3)` and `x.reshape((2, 3))`. ValueError if the sizes do not match.
+        Accepts `x.reshape(2, 3)` and `x.reshape((2, 3))`. Returns NumPy's `self.data.reshape(shape)` as it
+        is: a view of the same buffer whenever NumPy can make one (always for a contiguous tensor).
+        Errors: more than one -1 raises ValueError saying "only one dimension can be -1"; sizes that do not
+        match raise ValueError naming this tensor's shape and element count, e.g. "(2, 3) (6 elements)".
         """
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
@@ -314,7 +337,10 @@ class Tensor:
     def transpose(self, *axes):
         """Permute dimensions. With no arguments swap the last two (a matrix transpose).
 
-        `x.transpose(2, 0, 1)` follows NumPy. Records op "transpose" with saved axes=<the full permutation>.
+        `x.transpose(2, 0, 1)` follows NumPy; negative axes count from the end. A 0-d or 1-D tensor with no
+        arguments comes back unchanged (NumPy's .T). Always a view of the same buffer (never copy).
+        Records op "transpose" with saved axes=<the full permutation, non-negative> (identity for 0-d/1-D).
+        Axes that are not a permutation of the dimensions raise ValueError saying "not a permutation".
         """
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
@@ -356,7 +382,9 @@ class Tensor:
     def mean(self, axis=None, keepdims=False):
         """Mean over `axis` = sum · (1 / count), built from sum and mul (no rule of its own).
 
-        count is the number of elements reduced into each output value (input size / output size).
+        count is the number of elements reduced into each output value (input size / output size). Use the
+        Python float 1 / count: float32 stays float32 (a NumPy float64 scalar would promote it), and an
+        integer sum times it is float64.
         NumPy's results: the mean of an integer tensor is float64 (PyTorch refuses it), and a mean over
         zero elements is nan (1 / count is nan when count is 0).
         """
