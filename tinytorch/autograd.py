@@ -193,7 +193,8 @@ def register_op(name, rule=None, *, replace=False):
 
     Contract: rule(out, g) -> tuple, one entry per input in out._inputs, in order: an ndarray in the input's
     shape or in a shape broadcast-compatible with it (the engine sums broadcast axes back), or None for "no
-    gradient". g is d(final)/d(out), an ndarray of out's shape and dtype. backward() raises TypeError,
+    gradient". g is d(final)/d(out), an ndarray of out's shape, and of out's dtype unless a wider dtype met
+    out further on (float64 data times a float32 tensor sends float64 back). backward() raises TypeError,
     naming the op, when a rule returns anything else.
     A name that already has a rule raises ValueError naming the op and that rule's qualified name, unless
     replace=True. Registering the same function again, or a redefinition of it (same module and qualified
