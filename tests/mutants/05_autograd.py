@@ -58,6 +58,21 @@ MUTANTS = [
     dict(name="order_checks_visited_only_when_pushing", cell="topological_order",
          find="        if id(node) in visited:\n            continue\n", replace="",
          caught_by=["test_engine"]),
+    dict(name="order_is_recursive", cell="topological_order",
+         find="    order, visited, stack = [], set(), [(root, False)]\n",
+         replace="    order, visited = [], set()\n\n"
+                 "    def visit(node):  # one Python frame per tensor on the path: deep graphs hit the recursion limit\n"
+                 "        if id(node) in visited:\n"
+                 "            return\n"
+                 "        visited.add(id(node))\n"
+                 "        for parent in node._inputs:\n"
+                 "            if parent.requires_grad:\n"
+                 "                visit(parent)\n"
+                 "        order.append(node)\n\n"
+                 "    visit(root)\n"
+                 "    return order\n"
+                 "    stack = []\n",
+         caught_by=["test_engine"]),
     dict(name="order_is_preorder", cell="topological_order",
          find="        if expanded:\n            order.append(node)\n            continue\n",
          replace="        if expanded:\n            continue\n        order.insert(0, node) if id(node) not in visited else None\n",
