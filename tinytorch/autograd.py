@@ -377,9 +377,9 @@ def backward(root, grad=None):
 class no_grad:
     """Context manager: operations inside `with no_grad():` record no graph.
 
-    __enter__ turns recording off with set_grad_enabled(False), which returns the previous setting (keep it
-    on self), and returns self. __exit__ restores that setting, also when the block raised, and returns False
-    (the exception propagates). Nested blocks are separate instances; one instance need not be re-entrant.
+    __enter__ turns recording off with set_grad_enabled(False), which returns the previous setting: keep it
+    on self. __exit__ restores that setting, also when the block raised, and returns False (the exception
+    propagates). Nested blocks are separate instances; one instance need not be re-entrant.
     """
 
     def __enter__(self):
