@@ -25,7 +25,12 @@ def unbroadcast(grad, shape):
 
 
 def _expand_reduced(grad, saved, shape):
-    """Re-insert the axes a reduction removed, so `grad` broadcasts against the input `shape`."""
+    """Re-insert the axes a reduction removed, so `grad` broadcasts against the input `shape`.
+
+    grad: the reduction's output gradient g (or its output); saved: the reduction's out._saved (axis,
+    keepdims); shape: the input's shape. Example: a of shape (2, 3, 4), out = a.sum(axis=1), g of shape
+    (2, 4): _expand_reduced(g, out._saved, a.shape) has shape (2, 1, 4). Unchanged when keepdims=True.
+    """
     axis = saved.get("axis")
     if saved.get("keepdims") or axis is None and np.ndim(grad) == len(shape):
         return grad
@@ -34,33 +39,45 @@ def _expand_reduced(grad, saved, shape):
 
 
 def grad_add(out, g):
+    """out = a + b  ->  (grad_a, grad_b). Every rule returns a tuple, one entry per input."""
     return g, g
 
 
 def grad_mul(out, g):
+    """out = a * b  ->  (grad_a, grad_b)."""
     a, b = out._inputs
     return g * b.data, g * a.data
 
 
 def grad_neg(out, g):
+    """out = -a  ->  (grad_a,): a 1-tuple, not a bare array."""
     return (-g,)
 
 
 def grad_pow(out, g):
+    """out = a ** k, k = out._saved["k"] (a Python number)  ->  (grad_a,)."""
     (a,), k = out._inputs, out._saved["k"]
     return (g * k * a.data ** (k - 1),)
 
 
 def grad_exp(out, g):
+    """out = exp(a)  ->  (grad_a,)."""
     return (g * out.data,)
 
 
 def grad_log(out, g):
+    """out = log(a)  ->  (grad_a,)."""
     (a,) = out._inputs
     return (g / a.data,)
 
 
 def grad_matmul(out, g):
+    """out = a @ b (1-D operands and batches as in NumPy)  ->  (grad_a, grad_b).
+
+    Each in its input's shape, or with the batch dimensions of the product (a (4, 5) weight used by a batched
+    (2, 3, 4) @ (4, 5) may get a (2, 4, 5) gradient: the engine sums it back), or None for an input that
+    requires no gradient (one matmul saved).
+    """
     a, b = out._inputs
     A, B = a.data, b.data
     # Promote vectors to matrices (row on the left, column on the right), as NumPy's matmul does.
@@ -86,11 +103,13 @@ def grad_matmul(out, g):
 
 
 def grad_sum(out, g):
+    """out = a.sum(axis, keepdims) (both in out._saved)  ->  (grad_a,), broadcastable to a.shape."""
     (a,) = out._inputs
     return (np.broadcast_to(_expand_reduced(g, out._saved, a.shape), a.shape),)
 
 
 def grad_max(out, g):
+    """out = a.max(axis, keepdims)  ->  (grad_a,): g to the maxima, split equally between ties."""
     (a,) = out._inputs
     top = _expand_reduced(out.data, out._saved, a.shape)
     mask = (a.data == top).astype(g.dtype)
@@ -99,15 +118,18 @@ def grad_max(out, g):
 
 
 def grad_reshape(out, g):
+    """out = a.reshape(...)  ->  (grad_a,) in a's shape."""
     (a,) = out._inputs
     return (g.reshape(a.shape),)
 
 
 def grad_transpose(out, g):
+    """out = a.transpose(axes), axes = out._saved["axes"]  ->  (grad_a,) in a's shape."""
     return (g.transpose(np.argsort(out._saved["axes"])),)
 
 
 def grad_getitem(out, g):
+    """out = a[index], index = out._saved["index"]  ->  (grad_a,) in a's shape."""
     (a,) = out._inputs
     full = np.zeros(a.shape, dtype=np.result_type(a.data.dtype, g.dtype))
     np.add.at(full, out._saved["index"], g)
@@ -118,21 +140,24 @@ GELU_C = math.sqrt(2.0 / math.pi)  # a Python float, so float32 gradients stay f
 
 
 def grad_relu(out, g):
+    """out = relu(a)  ->  (grad_a,)."""
     (a,) = out._inputs
     return (g * (a.data > 0),)
 
 
 def grad_sigmoid(out, g):
+    """out = sigmoid(a)  ->  (grad_a,)."""
     s = out.data
     return (g * s * (1 - s),)
 
 
 def grad_tanh(out, g):
+    """out = tanh(a)  ->  (grad_a,)."""
     return (g * (1 - out.data ** 2),)
 
 
 def grad_gelu(out, g):
-    """d/dx 0.5·x·(1 + tanh(u)), u = c·(x + 0.044715·x³), c = √(2/π)."""
+    """out = gelu(a)  ->  (grad_a,): d/dx 0.5·x·(1 + tanh(u)), u = c·(x + 0.044715·x³), c = √(2/π)."""
     (a,) = out._inputs
     x = a.data
     x2 = x * x  # x*x*x, not x**3: NumPy's integer power goes through a slow scalar pow
@@ -168,7 +193,8 @@ def register_op(name, rule=None, *, replace=False):
 
     Contract: rule(out, g) -> tuple, one entry per input in out._inputs, in order: an ndarray in the input's
     shape or in a shape broadcast-compatible with it (the engine sums broadcast axes back), or None for "no
-    gradient". g is d(final)/d(out), an ndarray of out's shape and dtype. backward() raises TypeError,
+    gradient". g is d(final)/d(out), an ndarray of out's shape, and of out's dtype unless a wider dtype met
+    out further on (float64 data times a float32 tensor sends float64 back). backward() raises TypeError,
     naming the op, when a rule returns anything else.
     A name that already has a rule raises ValueError naming the op and that rule's qualified name, unless
     replace=True. Registering the same function again, or a redefinition of it (same module and qualified
@@ -290,9 +316,11 @@ def grad_expand(out, g):
 
 
 def topological_order(root):
-    """Tensors reachable from `root` through `_inputs`, each before every tensor that uses it.
+    """Tensors reachable from `root` through `_inputs`, each once, each before every tensor that uses it.
 
-    Returns a list ending with `root`. Iterative (no recursion), O(nodes + edges).
+    Returns a list ending with `root`. A tensor used twice (x * x, h + h) appears once. Tensors that do not
+    require grad may be left out (no gradient flows to them). Iterative (an explicit stack, no recursion:
+    graphs can be thousands of ops deep), O(nodes + edges).
     """
     order, visited, stack = [], set(), [(root, False)]
     while stack:
@@ -311,10 +339,13 @@ def topological_order(root):
 
 
 def backward(root, grad=None):
-    """Accumulate d(root)/d(leaf) into `leaf.grad` for every leaf that requires grad.
+    """Accumulate d(root)/d(leaf) into `leaf.grad` for every leaf that requires grad; returns None.
 
     root: Tensor; grad: d(final)/d(root), same shape as root (default 1, only for a single-element root).
-    Gradients have each leaf's shape and dtype. Each rule runs through apply_rule (given above).
+    Visits topological_order(root) in reverse. For a tensor with an op, apply_rule(node, g) (given above)
+    returns one gradient or None per input; each is unbroadcast to its input's shape and added to that
+    input's running total. A leaf (no _op) that requires grad gets its total added to .grad (set on first
+    use), in the leaf's shape and dtype. Tensors made by ops get no .grad.
     """
     if not root.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad: no graph was recorded "
@@ -344,7 +375,12 @@ def backward(root, grad=None):
 
 
 class no_grad:
-    """Context manager: operations inside `with no_grad():` record no graph."""
+    """Context manager: operations inside `with no_grad():` record no graph.
+
+    __enter__ turns recording off with set_grad_enabled(False), which returns the previous setting: keep it
+    on self. __exit__ restores that setting, also when the block raised, and returns False (the exception
+    propagates). Nested blocks are separate instances; one instance need not be re-entrant.
+    """
 
     def __enter__(self):
         self._previous = set_grad_enabled(False)

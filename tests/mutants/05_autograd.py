@@ -50,12 +50,38 @@ MUTANTS = [
     dict(name="leaf_grad_keeps_the_graph_dtype", cell="backward_engine",
          find="g = g.astype(node.dtype)", replace="g = g.copy()",
          caught_by=["test_engine"]),
+    dict(name="intermediate_tensors_keep_grad", cell="backward_engine",
+         find="        for parent, pg in zip(node._inputs, apply_rule(node, g)):",
+         replace="        node.grad = g  # every tensor keeps its gradient, as with retain_grad()\n"
+                 "        for parent, pg in zip(node._inputs, apply_rule(node, g)):",
+         caught_by=["test_engine"]),
+    dict(name="order_checks_visited_only_when_pushing", cell="topological_order",
+         find="        if id(node) in visited:\n            continue\n", replace="",
+         caught_by=["test_engine"]),
+    dict(name="order_is_recursive", cell="topological_order",
+         find="    order, visited, stack = [], set(), [(root, False)]\n",
+         replace="    order, visited = [], set()\n\n"
+                 "    def visit(node):  # one Python frame per tensor on the path: deep graphs hit the recursion limit\n"
+                 "        if id(node) in visited:\n"
+                 "            return\n"
+                 "        visited.add(id(node))\n"
+                 "        for parent in node._inputs:\n"
+                 "            if parent.requires_grad:\n"
+                 "                visit(parent)\n"
+                 "        order.append(node)\n\n"
+                 "    visit(root)\n"
+                 "    return order\n"
+                 "    stack = []\n",
+         caught_by=["test_engine"]),
     dict(name="order_is_preorder", cell="topological_order",
          find="        if expanded:\n            order.append(node)\n            continue\n",
          replace="        if expanded:\n            continue\n        order.insert(0, node) if id(node) not in visited else None\n",
          caught_by=["test_engine"]),
     dict(name="no_grad_never_disables", cell="no_grad",
          find="self._previous = set_grad_enabled(False)", replace="self._previous = set_grad_enabled(True)",
+         caught_by=["test_no_grad"]),
+    dict(name="no_grad_keeps_state_on_the_class", cell="no_grad",
+         find="self._previous = set_grad_enabled(False)", replace="type(self)._previous = set_grad_enabled(False)",
          caught_by=["test_no_grad"]),
     dict(name="no_grad_always_reenables", cell="no_grad",
          find="set_grad_enabled(self._previous)", replace="set_grad_enabled(True)",
