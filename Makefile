@@ -30,7 +30,7 @@ help:
 	@echo "make extension MODULE=01_tensor STUDENT=ada DAYS=2 NOTE='illness'   one student's extension"
 	@echo "make report      TA reports: scores, LMS CSV, pass rates, flags, grading queue, report.html"
 	@echo "make data        fetch MNIST / Fashion-MNIST into the data cache (CIFAR-10, online: python -m tinytorch.datasets fetch cifar10)"
-	@echo "make milestones  train milestones 01-03 on real data (slow)"
+	@echo "make milestones  train milestones 01-04 on real data (slow; 04 takes ~25 minutes)"
 	@echo "make bench       tinytorch vs NumPy vs PyTorch CPU (installs the torch extra)"
 	@echo "make soak        three batches of honest and hostile students graded at once score as one alone (slow)"
 	@echo "make bench-grading  notebooks/minute: plain sequential nbgrader vs sandboxed parallel classroom"
@@ -99,10 +99,16 @@ milestones: $(STAMP) data
 	$(PY) milestones/02_xor.py
 	$(PY) milestones/03_mlp_digits.py --dataset mnist
 	$(PY) milestones/03_mlp_digits.py --dataset fashion
+	$(PY) milestones/04_cnn.py --dataset mnist
+	$(PY) milestones/04_cnn.py --dataset fashion
+	@if $(PY) -c "import tinytorch.datasets as d; d.load_cifar10('test')" 2>/dev/null; then \
+	  $(PY) milestones/04_cnn.py --dataset cifar10; \
+	else echo "04_cnn --dataset cifar10 skipped: CIFAR-10 is not in the data cache (see README, Milestones)"; fi
 
 bench: $(STAMP)
 	$(PY) -m pip install -q -e ".[bench]"
 	$(PY) bench/bench_mlp.py
+	$(PY) bench/bench_conv.py
 
 student-package: $(STAMP)
 	$(PY) -m classroom.student_package $(if $(MODULE),--module "$$MODULE")

@@ -1,12 +1,18 @@
 """Milestones 01 (perceptron) and 02 (XOR) end to end: each runs in about a second, must exit 0, save its
 training-curve PNG and end with exactly one JSON line reporting 100% test accuracy. Milestone 03 (MNIST /
-Fashion-MNIST, about a minute each) runs only under `make milestones`."""
+Fashion-MNIST, about a minute each) runs only under `make milestones`. Milestone 04 (CNN, minutes per dataset)
+runs here for a few batches per dataset path on small fixtures in the real formats (IDX files, CIFAR-10 python
+batches); its full trainings run under `make milestones`."""
 import json
+import pickle
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from tinytorch.datasets import write_idx
 
 MILESTONES = Path(__file__).resolve().parent.parent / "milestones"
 KEYS = {"milestone", "dataset", "n_train", "n_test", "test_accuracy", "seconds"}
@@ -32,3 +38,74 @@ def test_milestone_reaches_100_percent(script, name, png):
         single = next(line for line in lines if line.startswith("single layer"))
         assert float(single.split("test accuracy ")[1].split()[0]) <= 0.75, single
 
+
+
+def mnist_fixture(cache, kind, rng, n=120):
+    """IDX files as the cache holds them: MNIST's offline digits (split 80/20 by load_mnist) or Fashion-MNIST's
+    official train and test files. Each image is its class's bright square on noise, so it can be learned."""
+    def make(count):
+        labels = rng.integers(0, 10, count).astype(np.uint8)
+        images = rng.integers(0, 60, (count, 28, 28)).astype(np.uint8)
+        for i, label in enumerate(labels):
+            images[i, 2 * label:2 * label + 8, 4:12] = 255
+        return images, labels
+    folder = cache / kind
+    folder.mkdir(parents=True)
+    names = ({"offline": ("mnist-offline-images-idx3-ubyte.gz", "mnist-offline-labels-idx1-ubyte.gz")}
+             if kind == "mnist" else
+             {"train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+              "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")})
+    for images_name, labels_name in names.values():
+        images, labels = make(n)
+        write_idx(folder / images_name, images)
+        write_idx(folder / labels_name, labels)
+
+
+def cifar10_fixture(cache, rng, per_batch=24):
+    """The official python version: cifar-10-batches-py/data_batch_1..5, test_batch (dicts with byte-string keys,
+    b"data" uint8 (n, 3072) as 1024 red, 1024 green, 1024 blue values per row, b"labels" a list of ints) and
+    batches.meta, pickled with protocol 2 as the originals were."""
+    folder = cache / "cifar10" / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        batch = {b"batch_label": name.encode(), b"labels": rng.integers(0, 10, per_batch).tolist(),
+                 b"data": rng.integers(0, 256, (per_batch, 3072)).astype(np.uint8),
+                 b"filenames": [f"{name}_{i}.png".encode() for i in range(per_batch)]}
+        (folder / name).write_bytes(pickle.dumps(batch, protocol=2))
+    names = [b"airplane", b"automobile", b"bird", b"cat", b"deer", b"dog", b"frog", b"horse", b"ship", b"truck"]
+    (folder / "batches.meta").write_bytes(pickle.dumps({b"label_names": names, b"num_vis": 3072}, protocol=2))
+
+
+@pytest.mark.parametrize("dataset,n_train,n_test", [("mnist", 96, 24), ("fashion", 120, 30), ("cifar10", 120, 24)])
+def test_cnn_milestone_runs_each_dataset_path(tmp_path, dataset, n_train, n_test):
+    """A few batches of milestone 04 on fixtures: the data path, model, training loop, curve and JSON line work.
+    The accuracy of three batches means nothing: the exit code must only agree with the target."""
+    rng = np.random.default_rng(4)
+    cache, results = tmp_path / "cache", tmp_path / "results"
+    if dataset == "cifar10":
+        cifar10_fixture(cache, rng)
+    else:
+        mnist_fixture(cache, dataset, rng)
+    done = subprocess.run([sys.executable, str(MILESTONES / "04_cnn.py"), "--dataset", dataset, "--epochs", "2",
+                           "--max-batches", "3", "--batch-size", "16", "--cache-dir", str(cache),
+                           "--results", str(results)], capture_output=True, text=True, timeout=300,
+                          cwd=MILESTONES.parent)
+    lines = done.stdout.strip().splitlines()
+    assert done.returncode in (0, 1) and lines, f"04_cnn.py failed:\n{done.stdout}\n{done.stderr}"
+    assert sum(line.lstrip().startswith("{") for line in lines) == 1, "exactly one JSON line expected"
+    report = json.loads(lines[-1])
+    assert set(report) == KEYS | {"params"} and report["milestone"] == "04_cnn"
+    assert report["dataset"].startswith(dataset), report
+    assert (report["n_train"], report["n_test"]) == (n_train, n_test), report
+    assert report["params"] == (114_186 if dataset == "cifar10" else 207_018), report
+    target = {"mnist": 0.985, "fashion": 0.91, "cifar10": 0.75}[dataset]
+    assert done.returncode == (0 if report["test_accuracy"] >= target else 1), (done.returncode, report)
+    assert "%|" in done.stderr, "expected a tqdm progress bar on stderr"
+    png = results / f"04_cnn_{dataset}.png"
+    assert png.is_file() and png.stat().st_size > 10_000
+
+
+def test_cnn_milestone_says_where_cifar10_goes(tmp_path):
+    done = subprocess.run([sys.executable, str(MILESTONES / "04_cnn.py"), "--dataset", "cifar10", "--cache-dir",
+                           str(tmp_path)], capture_output=True, text=True, timeout=120, cwd=MILESTONES.parent)
+    assert done.returncode == 2 and "cifar-10-python.tar.gz" in done.stderr and "{" not in done.stdout, done.stderr

@@ -1,0 +1,321 @@
+"""The implementations `bench_conv.py` races: tinytorch, hand-written NumPy and PyTorch CPU.
+
+conv case: Conv2d forward + backward, x (64, 16, 32, 32) float32, weight (32, 16, 3, 3), bias (32,), stride 1,
+    padding 1; the backward pass is seeded with the same fixed upstream gradient G (64, 32, 32, 32) and yields
+    grad_input, grad_weight, grad_bias. Each contender exposes run() -> (out, gx, gw, gb) as ndarrays/tensors.
+cnn case: one training step of milestone 04's CNN (mnist/fashion configuration) at batch 64:
+    [conv 3×3 pad 1 -> BatchNorm2d (batch statistics) -> ReLU -> max-pool 2] × 2 (1 -> 16 -> 32 channels),
+    flatten, Linear(1568, 128) -> ReLU -> Linear(128, 10), mean cross-entropy, Adam(lr 1e-3). Every contender
+    starts from the SAME float32 weights and exposes step(), loss_value(), grads() and params() (same order,
+    torch's layouts: conv (out, in, kH, kW), linear (out, in)).
+Inputs are converted once, outside the timed call, as a data loader would hand them over.
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+LR, BETAS, EPS, BN_EPS = 1e-3, (0.9, 0.999), 1e-8, 1e-5
+CONV = dict(batch=64, c_in=16, c_out=32, size=32)
+CNN = dict(batch=64, channels=(1, 16, 32), size=28, hidden=128, classes=10)
+
+
+def conv_data(seed=3):
+    """x, weight, bias, G for the conv case, float32."""
+    rng = np.random.default_rng(seed)
+    n, ci, co, s = CONV["batch"], CONV["c_in"], CONV["c_out"], CONV["size"]
+    bound = 1 / np.sqrt(ci * 9)
+    return (rng.standard_normal((n, ci, s, s)).astype(np.float32),
+            rng.uniform(-bound, bound, (co, ci, 3, 3)).astype(np.float32),
+            rng.uniform(-bound, bound, co).astype(np.float32),
+            rng.standard_normal((n, co, s, s)).astype(np.float32))
+
+
+def cnn_weights(seed=0):
+    """[(conv_w, conv_b), (conv_w, conv_b), (lin_w (out, in), lin_b), (lin_w, lin_b)] float32, torch's default
+    init bounds (U(-1/sqrt(fan_in), 1/sqrt(fan_in)))."""
+    rng = np.random.default_rng(seed)
+    u = lambda bound, shape: rng.uniform(-bound, bound, shape).astype(np.float32)
+    out, ch = [], CNN["channels"]
+    for ci, co in zip(ch[:-1], ch[1:]):
+        out.append((u(1 / np.sqrt(ci * 9), (co, ci, 3, 3)), u(1 / np.sqrt(ci * 9), co)))
+    features = ch[-1] * (CNN["size"] // 4) ** 2
+    for fi, fo in ((features, CNN["hidden"]), (CNN["hidden"], CNN["classes"])):
+        out.append((u(1 / np.sqrt(fi), (fo, fi)), u(1 / np.sqrt(fi), fo)))
+    return out
+
+
+def cnn_batch(seed=1):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((CNN["batch"], 1, CNN["size"], CNN["size"])).astype(np.float32)
+    return x, rng.integers(0, CNN["classes"], CNN["batch"])
+
+
+# ------------------------------------------------------------------------------- hand-written NumPy conv
+def np_conv_forward(x, w, b, pad=1):
+    """Returns (out, cols) with cols (C_in*kH*kW, N*H_out*W_out) so that one GEMM does the whole batch."""
+    n, ci, h, wd = x.shape
+    co, _, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    ho, wo = h + 2 * pad - kh + 1, wd + 2 * pad - kw + 1
+    win = sliding_window_view(xp, (kh, kw), axis=(2, 3))            # (n, ci, ho, wo, kh, kw), a view
+    cols = np.ascontiguousarray(win.transpose(1, 4, 5, 0, 2, 3)).reshape(ci * kh * kw, n * ho * wo)
+    out = w.reshape(co, -1) @ cols + b[:, None]                      # (co, n*ho*wo)
+    return out.reshape(co, n, ho, wo).transpose(1, 0, 2, 3), cols
+
+
+def np_conv_backward(g, x_shape, w, cols, pad=1, need_x=True):
+    n, ci, h, wd = x_shape
+    co, _, kh, kw = w.shape
+    ho, wo = g.shape[2:]
+    g2 = g.transpose(1, 0, 2, 3).reshape(co, -1)                     # (co, n*ho*wo)
+    gw = (g2 @ cols.T).reshape(w.shape)
+    gb = g2.sum(axis=1)
+    gx = None
+    if need_x:
+        gcols = (w.reshape(co, -1).T @ g2).reshape(ci, kh, kw, n, ho, wo)
+        gxp = np.zeros((n, ci, h + 2 * pad, wd + 2 * pad), dtype=g.dtype)
+        for p in range(kh):
+            for q in range(kw):
+                gxp[:, :, p:p + ho, q:q + wo] += gcols[:, p, q].transpose(1, 0, 2, 3)
+        gx = gxp[:, :, pad:pad + h, pad:pad + wd]
+    return gx, gw, gb
+
+
+class NumpyConv:
+    name = "numpy"
+
+    def __init__(self, x, w, b, g):
+        self.x, self.w, self.b, self.g = x, w, b, g
+
+    def run(self):
+        out, cols = np_conv_forward(self.x, self.w, self.b)
+        return (out,) + np_conv_backward(self.g, self.x.shape, self.w, cols)
+
+
+class TinyTorchConv:
+    name = "tinytorch"
+
+    def __init__(self, x, w, b, g):
+        from tinytorch.tensor import Tensor
+        self.x, self.w, self.b = (Tensor(a, requires_grad=True) for a in (x, w, b))
+        self.g = g
+
+    def run(self):
+        from tinytorch.spatial import conv2d
+        for t in (self.x, self.w, self.b):
+            t.grad = None
+        out = conv2d(self.x, self.w, self.b, padding=1)
+        out.backward(self.g)
+        return out.data, self.x.grad, self.w.grad, self.b.grad
+
+
+class TorchConv:
+    name = "torch"
+
+    def __init__(self, x, w, b, g):
+        import torch
+        self.x, self.w, self.b = (torch.from_numpy(a.copy()).requires_grad_() for a in (x, w, b))
+        self.g = torch.from_numpy(g)
+
+    def run(self):
+        import torch.nn.functional as F
+        for t in (self.x, self.w, self.b):
+            t.grad = None
+        out = F.conv2d(self.x, self.w, self.b, padding=1)
+        out.backward(self.g)
+        return out.detach(), self.x.grad, self.w.grad, self.b.grad
+
+
+# --------------------------------------------------------------------------------- the milestone's CNN
+class NumpyCNN:
+    """The CNN step by hand: what a competent NumPy programmer writes (float32, one GEMM per conv)."""
+
+    name = "numpy"
+
+    def __init__(self, weights, x, y):
+        self.params_ = [a.copy() for pair in weights for a in pair]
+        self.bn = [(np.ones(c, np.float32), np.zeros(c, np.float32)) for c in CNN["channels"][1:]]
+        self.m = [np.zeros_like(p) for p in self.all_params()]
+        self.v = [np.zeros_like(p) for p in self.all_params()]
+        self.t, self.x, self.y, self.loss = 0, x, y, None
+
+    def all_params(self):
+        (w1, b1, w2, b2, l1, c1, l2, c2), (g1, be1), (g2, be2) = self.params_, *self.bn
+        return [w1, b1, g1, be1, w2, b2, g2, be2, l1, c1, l2, c2]
+
+    def forward_backward(self):
+        w1, b1, w2, b2, l1, c1, l2, c2 = self.params_
+        h, caches = self.x, []
+        for (w, b), (gamma, beta) in zip(((w1, b1), (w2, b2)), self.bn):
+            z, cols = np_conv_forward(h, w, b)
+            mu = z.mean(axis=(0, 2, 3), keepdims=True)
+            xc = z - mu
+            inv = 1 / np.sqrt((xc * xc).mean(axis=(0, 2, 3), keepdims=True) + BN_EPS)
+            xh = xc * inv
+            a = np.maximum(xh * gamma[:, None, None] + beta[:, None, None], 0)
+            n, c, hh, ww = a.shape
+            blocks = a.reshape(n, c, hh // 2, 2, ww // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, hh // 2, ww // 2, 4)
+            arg = blocks.argmax(axis=-1)
+            pooled = np.take_along_axis(blocks, arg[..., None], axis=-1)[..., 0]
+            caches.append((h.shape, w, cols, xh, inv, gamma, a, arg))
+            h = pooled
+        flat = h.reshape(len(h), -1)
+        z1 = flat @ l1.T + c1
+        r1 = np.maximum(z1, 0)
+        logits = r1 @ l2.T + c2
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        s = e.sum(axis=1, keepdims=True)
+        rows, n = np.arange(len(self.y)), len(self.y)
+        self.loss = float(np.log(s[:, 0]).mean() - shifted[rows, self.y].mean())
+        d = e / s
+        d[rows, self.y] -= 1
+        d *= 1.0 / n
+        gl2, gc2 = d.T @ r1, d.sum(axis=0)
+        d = (d @ l2) * (z1 > 0)
+        gl1, gc1 = d.T @ flat, d.sum(axis=0)
+        d = (d @ l1).reshape(h.shape)
+        conv_grads, bn_grads = [None, None], [None, None]
+        for i in (1, 0):
+            x_shape, w, cols, xh, inv, gamma, a, arg = caches[i]
+            n, c, hh, ww = a.shape
+            gblocks = np.zeros((n, c, hh // 2, ww // 2, 4), dtype=d.dtype)
+            np.put_along_axis(gblocks, arg[..., None], d[..., None], axis=-1)
+            ga = gblocks.reshape(n, c, hh // 2, ww // 2, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(a.shape)
+            ga *= a > 0
+            ggamma, gbeta = (ga * xh).sum(axis=(0, 2, 3)), ga.sum(axis=(0, 2, 3))
+            gxh = ga * gamma[:, None, None]
+            gz = inv * (gxh - gxh.mean(axis=(0, 2, 3), keepdims=True)
+                        - xh * (gxh * xh).mean(axis=(0, 2, 3), keepdims=True))
+            gx, gw, gb = np_conv_backward(gz, x_shape, w, cols, need_x=i > 0)
+            conv_grads[i], bn_grads[i], d = (gw, gb), (ggamma, gbeta), gx
+        (gw1, gb1), (gw2, gb2) = conv_grads
+        self.grads_ = [gw1, gb1, *bn_grads[0], gw2, gb2, *bn_grads[1], gl1, gc1, gl2, gc2]
+
+    def update(self):
+        self.t += 1
+        b1, b2 = BETAS
+        step_size, sqrt_bc2 = LR / (1 - b1 ** self.t), np.sqrt(1 - b2 ** self.t)
+        for p, g, m, v in zip(self.all_params(), self.grads_, self.m, self.v):
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * (g * g)
+            denom = np.sqrt(v)
+            denom /= sqrt_bc2
+            denom += EPS
+            p -= step_size * m / denom
+
+    def step(self):
+        self.forward_backward()
+        self.update()
+
+    def loss_value(self):
+        return self.loss
+
+    def grads(self):
+        return self.grads_
+
+    def params(self):
+        return self.all_params()
+
+
+class TinyTorchCNN:
+    name = "tinytorch"
+
+    def __init__(self, weights, x, y):
+        from tinytorch.activations import ReLU
+        from tinytorch.layers import Linear, Sequential
+        from tinytorch.losses import CrossEntropyLoss
+        from tinytorch.optimizers import Adam
+        from tinytorch.spatial import BatchNorm2d, Conv2d, Flatten, MaxPool2d
+        from tinytorch.tensor import Tensor
+        ch = CNN["channels"]
+        layers = []
+        for (w, b), ci, co in zip(weights[:2], ch[:-1], ch[1:]):
+            conv = Conv2d(ci, co, 3, padding=1)
+            conv.weight.data, conv.bias.data = w.copy(), b.copy()
+            layers += [conv, BatchNorm2d(co), ReLU(), MaxPool2d(2)]
+        lins = []
+        for w, b in weights[2:]:
+            lin = Linear(w.shape[1], w.shape[0])
+            lin.weight.data, lin.bias.data = w.T.copy(), b.copy()      # tinytorch's Linear stores (in, out)
+            lins.append(lin)
+        self.model = Sequential(*layers, Flatten(), lins[0], ReLU(), lins[1])
+        self.convs, self.bns, self.lins = layers[0::4], layers[1::4], lins
+        self.criterion, self.opt = CrossEntropyLoss(), Adam(self.model.parameters(), lr=LR, betas=BETAS, eps=EPS)
+        self.x, self.y, self.loss = Tensor(x), y, None
+
+    def step(self):
+        self.opt.zero_grad()
+        self.loss = self.criterion(self.model(self.x), self.y)
+        self.loss.backward()
+        self.opt.step()
+
+    def loss_value(self):
+        return float(self.loss.item())
+
+    def _order(self, get):
+        c1, c2 = self.convs
+        n1, n2 = self.bns
+        l1, l2 = self.lins
+        lin = lambda t: get(t).T                                         # report (out, in) as torch does
+        return [get(c1.weight), get(c1.bias), get(n1.weight), get(n1.bias), get(c2.weight), get(c2.bias),
+                get(n2.weight), get(n2.bias), lin(l1.weight), get(l1.bias), lin(l2.weight), get(l2.bias)]
+
+    def grads(self):
+        return self._order(lambda t: t.grad)
+
+    def params(self):
+        return self._order(lambda t: t.data)
+
+
+class TorchCNN:
+    name = "torch"
+
+    def __init__(self, weights, x, y):
+        import torch
+        from torch import nn
+        ch = CNN["channels"]
+        layers = []
+        for (w, b), ci, co in zip(weights[:2], ch[:-1], ch[1:]):
+            conv = nn.Conv2d(ci, co, 3, padding=1)
+            with torch.no_grad():
+                conv.weight.copy_(torch.from_numpy(w))
+                conv.bias.copy_(torch.from_numpy(b))
+            layers += [conv, nn.BatchNorm2d(co), nn.ReLU(), nn.MaxPool2d(2)]
+        lins = []
+        for w, b in weights[2:]:
+            lin = nn.Linear(w.shape[1], w.shape[0])
+            with torch.no_grad():
+                lin.weight.copy_(torch.from_numpy(w))
+                lin.bias.copy_(torch.from_numpy(b))
+            lins.append(lin)
+        self.model = nn.Sequential(*layers, nn.Flatten(), lins[0], nn.ReLU(), lins[1])
+        self.ordered = [p for p in self.model.parameters()]                # conv, bn, conv, bn, lin, lin
+        self.criterion = nn.CrossEntropyLoss()
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=LR, betas=BETAS, eps=EPS)
+        self.x, self.y, self.loss = torch.from_numpy(x), torch.from_numpy(y.astype(np.int64)), None
+
+    def step(self):
+        self.opt.zero_grad(set_to_none=True)
+        self.loss = self.criterion(self.model(self.x), self.y)
+        self.loss.backward()
+        self.opt.step()
+
+    def loss_value(self):
+        return float(self.loss.item())
+
+    def grads(self):
+        return [p.grad.detach().numpy().copy() for p in self.ordered]
+
+    def params(self):
+        return [p.detach().numpy().copy() for p in self.ordered]
+
+
+def as_numpy(result):
+    if hasattr(result, "detach"):
+        result = result.detach()
+    if hasattr(result, "numpy"):
+        result = result.numpy()
+    return np.asarray(result)
