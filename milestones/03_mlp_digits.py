@@ -30,16 +30,13 @@ import sys
 import time
 from pathlib import Path
 
-import matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 from tqdm import tqdm
 
 from augment import random_affine  # milestones/augment.py, beside this script
+from evaluate import accuracy, save_training_curves  # milestones/evaluate.py
 
 from tinytorch.activations import ReLU
-from tinytorch.autograd import no_grad
 from tinytorch.datasets import load_mnist
 from tinytorch.layers import Linear, Sequential
 from tinytorch.losses import CrossEntropyLoss
@@ -51,15 +48,6 @@ SETTINGS = {  # epochs, batch size, peak learning rate, augment, target test acc
     "mnist": dict(epochs=30, batch=128, lr=1e-3, augment=True, target=0.97),
     "fashion": dict(epochs=10, batch=256, lr=2e-3, augment=False, target=0.88),
 }
-
-
-def accuracy(model, x, y, batch=2000):
-    model.eval()
-    with no_grad():
-        hits = sum(int((model(Tensor(x[i:i + batch])).data.argmax(axis=1) == y[i:i + batch]).sum())
-                   for i in range(0, len(y), batch))
-    model.train()
-    return hits / len(y)
 
 
 def main(argv=None):
@@ -102,7 +90,7 @@ def main(argv=None):
             total += loss.item() * len(pick)
             bar.update(1)
         history["loss"].append(total / len(order))
-        history["test_accuracy"].append(accuracy(model, flat_test, y_test))
+        history["test_accuracy"].append(accuracy(model, flat_test, y_test, batch=2000))
         bar.set_postfix(loss=f"{history['loss'][-1]:.3f}", test_acc=f"{history['test_accuracy'][-1]:.4f}")
     bar.close()
     test_acc, seconds = history["test_accuracy"][-1], time.perf_counter() - start
@@ -110,18 +98,9 @@ def main(argv=None):
           f"{seconds:.1f} s")
 
     RESULTS.mkdir(exist_ok=True)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    epochs = range(1, cfg["epochs"] + 1)
-    left.plot(epochs, history["loss"], "o-")
-    left.set(xlabel="epoch", ylabel="cross-entropy (train" + (", augmented)" if cfg["augment"] else ")"),
-             title="training loss")
-    right.plot(epochs, history["test_accuracy"], "o-")
-    right.axhline(cfg["target"], color="k", ls=":", label=f"target {cfg['target']:.0%}")
-    right.set(xlabel="epoch", ylabel="test accuracy", title=f"{args.dataset}: {test_acc:.2%} on {len(y_test)} "
-              "held-out images")
-    right.legend()
-    fig.tight_layout()
-    fig.savefig(RESULTS / f"03_mlp_{args.dataset}.png", dpi=110)
+    save_training_curves(RESULTS / f"03_mlp_{args.dataset}.png", history, f"target {cfg['target']:.0%}", cfg["target"],
+                         "cross-entropy (train" + (", augmented)" if cfg["augment"] else ")"),
+                         f"{args.dataset}: {test_acc:.2%} on {len(y_test)} held-out images")
 
     print(json.dumps({"milestone": "03_mlp_digits",
                       "dataset": f"{args.dataset}: test = {test_info['subset']}; source: {info['source']}"

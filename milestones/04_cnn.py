@@ -70,16 +70,13 @@ import math  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import matplotlib  # noqa: E402
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from augment import random_affine  # noqa: E402  (milestones/augment.py, beside this script)
+from evaluate import accuracy, save_training_curves  # noqa: E402  (milestones/evaluate.py)
 
 from tinytorch.activations import ReLU  # noqa: E402
-from tinytorch.autograd import no_grad  # noqa: E402
 from tinytorch.dataloader import (Compose, DataLoader, Dataset, Normalize, RandomCrop,  # noqa: E402
                                   RandomHorizontalFlip, TensorDataset)
 from tinytorch.datasets import load_cifar10, load_mnist  # noqa: E402
@@ -128,15 +125,6 @@ def load(dataset, cache_dir):
     x_test, y_test, test_info = load_mnist(dataset, "test", cache_dir=cache_dir, return_info=True)
     return (x_train[:, None], y_train, x_test[:, None], y_test,
             f"{dataset}: train = {info['subset']}; test = {test_info['subset']}; source: {info['source']}")
-
-
-def accuracy(model, x, y, batch=500):
-    model.eval()
-    with no_grad():
-        hits = sum(int((model(Tensor(x[i:i + batch])).data.argmax(axis=1) == y[i:i + batch]).sum())
-                   for i in range(0, len(y), batch))
-    model.train()
-    return hits / len(y)
 
 
 def main(args):
@@ -188,7 +176,7 @@ def main(args):
             total, seen = total + loss.item() * len(labels.data), seen + len(labels.data)
             bar.update(1)
         history["loss"].append(total / seen)
-        history["test_accuracy"].append(accuracy(model, x_test, y_test))
+        history["test_accuracy"].append(accuracy(model, x_test, y_test, batch=500))
         bar.set_postfix(loss=f"{history['loss'][-1]:.3f}", test_acc=f"{history['test_accuracy'][-1]:.4f}")
     bar.close()
     test_acc, seconds = history["test_accuracy"][-1], time.perf_counter() - start
@@ -197,18 +185,9 @@ def main(args):
 
     results = Path(args.results) if args.results else RESULTS
     results.mkdir(parents=True, exist_ok=True)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    epochs = range(1, cfg["epochs"] + 1)
-    left.plot(epochs, history["loss"], "o-")
-    left.set(xlabel="epoch", ylabel="cross-entropy (train" + (")" if args.dataset == "fashion" else ", augmented)"),
-             title="training loss")
-    right.plot(epochs, history["test_accuracy"], "o-")
-    right.axhline(cfg["target"], color="k", ls=":", label=f"target {cfg['target']:.1%}")
-    right.set(xlabel="epoch", ylabel="test accuracy", title=f"{args.dataset}: {test_acc:.2%} on {len(y_test)} "
-              "held-out images")
-    right.legend()
-    fig.tight_layout()
-    fig.savefig(results / f"04_cnn_{args.dataset}.png", dpi=110)
+    save_training_curves(results / f"04_cnn_{args.dataset}.png", history, f"target {cfg['target']:.1%}", cfg["target"],
+                         "cross-entropy (train" + (")" if args.dataset == "fashion" else ", augmented)"),
+                         f"{args.dataset}: {test_acc:.2%} on {len(y_test)} held-out images")
 
     augmented = {"mnist": "; training images randomly affine-augmented",
                  "cifar10": "; training images randomly cropped and flipped"}.get(args.dataset, "")

@@ -1,0 +1,35 @@
+"""Evaluation and training curves shared by the classifier milestones (03, 04): their reporting, not course
+material (the model is any tinytorch Module mapping a batch to logits)."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from tinytorch.autograd import no_grad  # noqa: E402
+from tinytorch.tensor import Tensor  # noqa: E402
+
+
+def accuracy(model, x, y, batch):
+    """Fraction of the rows of `x` whose argmax logit is the label in `y`, in eval mode, `batch` rows at a time."""
+    model.eval()
+    with no_grad():
+        hits = sum(int((model(Tensor(x[i:i + batch])).data.argmax(axis=1) == y[i:i + batch]).sum())
+                   for i in range(0, len(y), batch))
+    model.train()
+    return hits / len(y)
+
+
+def save_training_curves(path, history, target_label, target, loss_label, title):
+    """Write the per-epoch training loss and test accuracy (history["loss"], history["test_accuracy"]) side by
+    side, the accuracy target as a dotted line, to the PNG at `path`."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    epochs = range(1, len(history["loss"]) + 1)
+    left.plot(epochs, history["loss"], "o-")
+    left.set(xlabel="epoch", ylabel=loss_label, title="training loss")
+    right.plot(epochs, history["test_accuracy"], "o-")
+    right.axhline(target, color="k", ls=":", label=target_label)
+    right.set(xlabel="epoch", ylabel="test accuracy", title=title)
+    right.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
