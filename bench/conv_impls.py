@@ -14,7 +14,9 @@ Inputs are converted once, outside the timed call, as a data loader would hand t
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-LR, BETAS, EPS, BN_EPS = 1e-3, (0.9, 0.999), 1e-8, 1e-5
+from mlp_impls import BETAS, EPS, LR, adam_update, as_numpy  # noqa: F401  (as_numpy: bench_conv reads it here)
+
+BN_EPS = 1e-5
 CONV = dict(batch=64, c_in=16, c_out=32, size=32)
 CNN = dict(batch=64, channels=(1, 16, 32), size=28, hidden=128, classes=10)
 
@@ -194,17 +196,7 @@ class NumpyCNN:
 
     def update(self):
         self.t += 1
-        b1, b2 = BETAS
-        step_size, sqrt_bc2 = LR / (1 - b1 ** self.t), np.sqrt(1 - b2 ** self.t)
-        for p, g, m, v in zip(self.all_params(), self.grads_, self.m, self.v):
-            m *= b1
-            m += (1 - b1) * g
-            v *= b2
-            v += (1 - b2) * (g * g)
-            denom = np.sqrt(v)
-            denom /= sqrt_bc2
-            denom += EPS
-            p -= step_size * m / denom
+        adam_update(self.all_params(), self.grads_, self.m, self.v, self.t)
 
     def step(self):
         self.forward_backward()
@@ -312,10 +304,3 @@ class TorchCNN:
     def params(self):
         return [p.detach().numpy().copy() for p in self.ordered]
 
-
-def as_numpy(result):
-    if hasattr(result, "detach"):
-        result = result.detach()
-    if hasattr(result, "numpy"):
-        result = result.numpy()
-    return np.asarray(result)

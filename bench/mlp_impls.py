@@ -95,6 +95,22 @@ class TinyTorchMLP(TrainingStep):
 
 
 # ------------------------------------------------------------------------------------- hand-written NumPy
+def adam_update(params, grads, ms, vs, t):
+    """Adam step `t` (1-based) on float32 arrays in place, as torch.optim.Adam computes it (bias corrections
+    folded into scalars); the hand-written NumPy contenders of every bench share it."""
+    b1, b2 = BETAS
+    step_size, sqrt_bc2 = LR / (1 - b1 ** t), np.sqrt(1 - b2 ** t)
+    for p, g, m, v in zip(params, grads, ms, vs):
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * (g * g)
+        denom = np.sqrt(v)
+        denom /= sqrt_bc2
+        denom += EPS
+        p -= step_size * m / denom
+
+
 class NumpyMLP(TrainingStep):
     """What a competent NumPy programmer writes by hand: vectorized, float32 throughout, no tricks beyond
     in-place updates where they are natural (bias corrections folded into scalars, as torch.optim.Adam does)."""
@@ -152,18 +168,7 @@ class NumpyMLP(TrainingStep):
 
     def update(self):
         self.t += 1
-        b1, b2 = BETAS
-        bc1, bc2 = 1 - b1 ** self.t, 1 - b2 ** self.t
-        step_size, sqrt_bc2 = LR / bc1, np.sqrt(bc2)
-        for p, g, m, v in zip(self.W + self.b, self.gW + self.gb, self.mW + self.mb, self.vW + self.vb):
-            m *= b1
-            m += (1 - b1) * g
-            v *= b2
-            v += (1 - b2) * (g * g)
-            denom = np.sqrt(v)
-            denom /= sqrt_bc2
-            denom += EPS
-            p -= step_size * m / denom
+        adam_update(self.W + self.b, self.gW + self.gb, self.mW + self.mb, self.vW + self.vb, self.t)
 
     def zero_grad(self):
         self.gW = self.gb = None
