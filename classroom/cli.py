@@ -93,10 +93,9 @@ def cmd_demo(args):
 def cmd_lab(args):
     """JupyterLab on the course, as the grading machine runs it: root there (the sandbox needs it), so say
     so to Jupyter; and nbgrader's exchange directory exists, so formgrader's release and collect work."""
+    from classroom import exchange
     from classroom.nbgrader_api import load_config
-    exchange = load_config().Exchange.root
-    os.makedirs(exchange, exist_ok=True)
-    os.chmod(exchange, 0o777)  # nbgrader's documented set-up: every user releases, fetches and submits here
+    exchange.create(load_config().Exchange.root)
     jupyter = str(Path(sys.executable).parent / "jupyter")
     cmd = [jupyter, "lab", f"--notebook-dir={course.ROOT}"] + (["--allow-root"] if os.geteuid() == 0 else [])
     os.execv(jupyter, cmd + [a for a in args.jupyter_args if a != "--"])

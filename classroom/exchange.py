@@ -16,15 +16,21 @@ c.Exchange.root = {exchange!r}
 '''
 
 
-def prepare(exchange_root, course_root):
-    """Create the exchange as nbgrader documents it (everyone may read and write its top), and close the course
-    folder to everyone but its owner. Returns the exchange path."""
-    exchange, course = Path(exchange_root).resolve(), Path(course_root).resolve()
-    if exchange.is_relative_to(course):
-        raise ValueError(f"the exchange {exchange} is inside the course folder {course}: students would need to "
-                         "traverse the course folder, and could then read source/ and the gradebook")
+def create(exchange_root):
+    """Create the exchange as nbgrader documents it: everyone may read and write its top. Returns its path."""
+    exchange = Path(exchange_root).resolve()
     exchange.mkdir(parents=True, exist_ok=True)
     exchange.chmod(0o777)
+    return exchange
+
+
+def prepare(exchange_root, course_root):
+    """Create the exchange, and close the course folder to everyone but its owner. Returns the exchange path."""
+    course = Path(course_root).resolve()
+    if Path(exchange_root).resolve().is_relative_to(course):
+        raise ValueError(f"the exchange {exchange_root} is inside the course folder {course}: students would need "
+                         "to traverse the course folder, and could then read source/ and the gradebook")
+    exchange = create(exchange_root)
     os.chmod(course, 0o700)
     return exchange
 

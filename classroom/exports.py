@@ -28,8 +28,12 @@ def score_table(db_url):
     return table, pd.Series(max_scores, name="max_score")
 
 
+def _penalty(submission):
+    return sum(nb.late_submission_penalty or 0.0 for nb in submission.notebooks)
+
+
 def _final_score(submission):
-    return submission.score - sum(nb.late_submission_penalty or 0.0 for nb in submission.notebooks)
+    return submission.score - _penalty(submission)
 
 
 LATENESS_COLUMNS = ["student", "module", "raw_score", "max_score", "submitted", "due", "extension_hours",
@@ -43,7 +47,7 @@ def lateness_table(db_url):
     with Gradebook(db_url) as gb:
         for assignment in gb.assignments:
             for sub in assignment.submissions:
-                penalty = sum(nb.late_submission_penalty or 0.0 for nb in sub.notebooks)
+                penalty = _penalty(sub)
                 rows.append(dict(student=sub.student.id, module=assignment.name, raw_score=sub.score,
                                  max_score=sub.max_score, submitted=sub.timestamp, due=sub.duedate,
                                  extension_hours=round(sub.extension.total_seconds() / 3600, 2) if sub.extension else 0.0,

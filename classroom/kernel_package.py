@@ -5,13 +5,22 @@ from pathlib import Path
 from classroom import course, export
 
 
+def published_before(module_id, published):
+    """The published modules the students of `module_id` may hold, in course order (every published one if
+    module_id is None); ValueError for a module the course does not have."""
+    order = course.modules()
+    if module_id is None:
+        return [m for m in order if m in published]
+    if module_id not in order:
+        raise ValueError(f"no module {module_id!r}; modules: {', '.join(order)}")
+    return [m for m in order[:order.index(module_id)] if m in published]
+
+
 def published_package(module_id, published, root):
     """Write <root>/build/sandbox/<module>/tinytorch with the published modules before `module_id`; return
     its parent (what the sandbox puts on the kernel's path). The shared test helpers (tinytorch.testing)
     are always there."""
-    order = course.modules()
-    allowed = [m for m in published if m in order and order.index(m) < order.index(module_id)] \
-        if module_id in order else []
+    allowed = published_before(module_id, published) if module_id in course.modules() else []
     target = Path(root) / "build" / "sandbox" / module_id
     package = target / "tinytorch"
     package.mkdir(parents=True, exist_ok=True)

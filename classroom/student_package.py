@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from classroom import course, exchange, export
+from classroom.kernel_package import published_before
 from classroom.config import Classroom
 
 PYPROJECT = """[build-system]
@@ -61,16 +62,6 @@ def _pinned(name):
         if line.split("==")[0].strip().lower() == name:
             return line.strip()
     raise LookupError(f"{name} is not pinned in requirements.txt")
-
-
-def published_before(module_id, published):
-    """The published modules students of `module_id` may hold (all published ones if module_id is None)."""
-    order = course.modules()
-    if module_id is None:
-        return [m for m in order if m in published]
-    if module_id not in order:
-        raise ValueError(f"no module {module_id!r}; modules: {', '.join(order)}")
-    return [m for m in order[:order.index(module_id)] if m in published]
 
 
 def build(published, directory):
