@@ -9,6 +9,12 @@ from nbconvert.exporters import HTMLExporter
 from classroom.preprocessors.scrub_hidden_tests import ScrubHiddenTests
 
 
+def feedback_folder(c, module_id, student_id):
+    """feedback/<student>/<module>/ of course `c` (a classroom.nbgrader_api.Course), as nbgrader lays it out."""
+    coursedir = c.api.coursedir
+    return Path(coursedir.format_path(coursedir.feedback_directory, student_id, module_id))
+
+
 def scrub_notebook(nb, **config):
     """The notebook with its hidden tests scrubbed (in place), as in the feedback HTML."""
     nb, _ = ScrubHiddenTests(**config).preprocess(nb, {})
@@ -22,8 +28,7 @@ def write_scrubbed_notebook(c, module_id, student_id):
     folder first). Returns the path written."""
     nb = nbformat.read(str(c.submission_path(module_id, student_id, "autograded")), as_version=4)
     nb = scrub_notebook(nb, config=c.config)
-    coursedir = c.api.coursedir
-    folder = Path(coursedir.format_path(coursedir.feedback_directory, student_id, module_id))
+    folder = feedback_folder(c, module_id, student_id)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{module_id}.ipynb"
     nbformat.write(nb, str(path))
@@ -35,7 +40,7 @@ def write_ungradable_feedback(c, module_id, student_id, events):
     why (the recorded `events`), and that it scores zero, so no older feedback can be taken for its result.
     Returns the path written."""
     coursedir = c.api.coursedir
-    folder = Path(coursedir.format_path(coursedir.feedback_directory, student_id, module_id))
+    folder = feedback_folder(c, module_id, student_id)
     stamp = Path(coursedir.format_path(coursedir.submitted_directory, student_id, module_id)) / "timestamp.txt"
     when = f" (submitted {stamp.read_text().strip()})" if stamp.is_file() else ""
     reasons = "".join(f"<li><code>{html.escape(str(e.get('kind')))}</code>: {html.escape(str(e.get('detail')))}</li>"

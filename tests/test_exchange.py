@@ -17,6 +17,7 @@ import pytest
 from classroom import course, exchange, submissions
 from classroom.grading import autograde_all
 from classroom.nbgrader_api import Course
+from classroom.sandbox import _python_roots
 
 MODULE = "01_tensor"
 NBGRADER = str(Path(sys.executable).parent / "nbgrader")
@@ -44,7 +45,7 @@ def _as_student(base, c, name, uid, *cmd):
     passwd = base / f"passwd-{name}"
     passwd.write_text(Path("/etc/passwd").read_text() + f"{name}:x:{uid}:{uid}::{home}:/bin/sh\n")
     view = ["bwrap", "--bind", "/", "/", "--perms", "0755", "--tmpfs", "/root", "--ro-bind", str(passwd), "/etc/passwd"]
-    for prefix in sorted({str(Path(sys.base_prefix).resolve()), str(Path(sys.prefix).resolve())}):
+    for prefix in _python_roots():  # the interpreter, as the grading sandbox binds it
         if prefix.startswith("/root"):
             view += ["--ro-bind", prefix, prefix]
     view += ["--setenv", "HOME", str(home), "--setenv", "USER", name, "--chdir", str(home), "--",
