@@ -93,13 +93,17 @@ def apply_extension(c, module_id, student):
 
 
 def refresh_penalties(c):
-    """Recompute every notebook's late penalty from the course's policy and its current score."""
-    plugin = AssignLatePenalties(config=c.config).plugin_class(config=c.config)
+    """Recompute every notebook's late penalty from the course's policy and its current score, as nbgrader's
+    AssignLatePenalties does when it autogrades (its plugin, its bounds)."""
+    assign = AssignLatePenalties(config=c.config)
+    assign.init_plugin()
     with Gradebook(c.db_url) as gb:
         for assignment in gb.assignments:
             for submission in assignment.submissions:
                 late = submission.total_seconds_late
                 for notebook in submission.notebooks:
-                    penalty = plugin.late_submission_penalty(submission.student.id, notebook.score, late) if late > 0 else None
-                    notebook.late_submission_penalty = None if penalty is None else min(max(penalty, 0.0), notebook.score)
+                    penalty = (assign.plugin_inst.late_submission_penalty(submission.student.id, notebook.score, late)
+                               if late > 0 else None)
+                    notebook.late_submission_penalty = (None if penalty is None
+                                                        else assign._check_late_penalty(notebook, penalty))
         gb.db.commit()
