@@ -10,11 +10,11 @@ STUDENT ?=
 # reaches the command as one argument.
 export MODULE STUDENT RERELEASE NOTE DUE DAYS HOURS
 
-.PHONY: exchange deadline extension student-dist soak bench-grading help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
+.PHONY: similarity exchange deadline extension student-dist soak bench-grading help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
 
 help:
 	@echo "make demo        release all modules, grade a demo class, export the gradebook"
-	@echo "make test        the full test suite (drift, pipeline, make check, loaders)"
+	@echo "make test        the test suite (drift, pipeline, red team, each module's solution and blank release)"
 	@echo "make lab         JupyterLab on the course (students: release/; instructors and TAs: Formgrader)"
 	@echo "make package     export tinytorch/ from the source notebooks"
 	@echo "make release     regenerate release/ with nbgrader generate_assignment (RERELEASE=01_tensor NOTE='why' to"
@@ -22,13 +22,14 @@ help:
 	@echo "make student-dist MODULE=03_layers  build/student-dist/03_layers.tar.gz: what students get for a module"
 	@echo "                 (release notebook, tinytorch of the modules published before it, README)"
 	@echo "make student-package  build/student: that tinytorch alone (MODULE= for one module's)"
-	@echo "make check       authoring gate: solution full marks, blank release zero, mutants caught"
+	@echo "make check       authoring gate: solution full marks, blank release zero, every mutant caught (MODULE= for one)"
 	@echo "make autograde   autograde submitted/ (MODULE=01_tensor STUDENT=alice to narrow)"
 	@echo "make feedback    feedback/ for every graded submission (MODULE=, STUDENT= to narrow)"
 	@echo "make exchange    create nbgrader's exchange (outside the course) and close the course folder to students"
 	@echo "make deadline MODULE=01_tensor DUE='2026-12-04 23:59 Europe/Zurich'   a module's due date"
 	@echo "make extension MODULE=01_tensor STUDENT=ada DAYS=2 NOTE='illness'   one student's extension"
 	@echo "make report      TA reports: scores, LMS CSV, pass rates, flags, grading queue, report.html"
+	@echo "make similarity  pairs of submissions whose own code looks alike, for a TA (MODULE= for one)"
 	@echo "make data        fetch MNIST / Fashion-MNIST into the data cache (CIFAR-10, online: python -m tinytorch.datasets fetch cifar10)"
 	@echo "make milestones  train milestones 01-04 on real data (slow; 04 takes ~25 minutes)"
 	@echo "make bench       tinytorch vs NumPy vs PyTorch CPU (installs the torch extra)"
@@ -80,6 +81,9 @@ extension: $(STAMP)
 
 report: $(STAMP)
 	$(PY) -m classroom.cli report
+
+similarity: $(STAMP)
+	$(PY) -m classroom.cli similarity $(if $(MODULE),--module "$$MODULE")
 
 demo: $(SANDBOX)
 	$(PY) -m classroom.cli demo

@@ -67,6 +67,9 @@ c.Sandbox.output_limit_kb = 1024
 # its own course (build/demo/).
 c.Classroom.published = []               # e.g. ["01_tensor", "02_activations"] in week 3
 c.Classroom.workers = 0                  # parallel autograde workers; 0 = one per core
+# `make similarity` (classroom/similarity.py): pairs whose score (share of one student's own code found in the
+# other's) reaches the threshold are listed for a TA; evidence to weigh, never a verdict.
+c.Similarity.threshold = 0.5
 
 # --- Feedback that leaks no hidden test (classroom/preprocessors/scrub_hidden_tests.py)---------------------------------
 # Hidden blocks become one-line stubs with the result and the instructor's `# hint:`, and every trace of

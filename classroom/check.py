@@ -13,6 +13,10 @@
 - in every test cell the visible part alone catches at least one mutant (so `nbgrader validate` means
   something), and the hidden part catches at least one mutant the visible part misses. A mutant counts as
   caught by the part holding the first check that failed (the line CompareChecks names).
+
+Grading every mutant is the slow half (a sandboxed kernel each, ~25 per module): `make check` runs it, `.ci/run`
+runs it after `make test`, and `make test` runs the rest for every module (`grade_mutants=False`: the mutant list is
+still checked to apply and to name every test cell, without grading each one).
 """
 import ast
 import shutil
@@ -103,8 +107,29 @@ def failure_message(c, module_id, student, cell):
     return f"{errors[0].ename}: {errors[0].evalue}"[:1500] if errors else "no error output"
 
 
-def check_module(module_id, workdir=None, workers=None):
-    """Return a list of problems (empty when the module's tests are trustworthy)."""
+def mutant_list_problems(module_id, tests, release_nb, source_nb, mutants):
+    """What is wrong with the mutant list itself, found without grading: a mutant whose text does not occur
+    exactly once in its cell, one naming a cell that is not autograded, a test cell no mutant names."""
+    problems, covered = [], set()
+    for m in mutants:
+        try:
+            submissions.fill(release_nb, source_nb, m)
+        except (ValueError, KeyError) as err:
+            problems.append(f"{module_id}: {err}")
+        for cell in m["caught_by"]:
+            if cell in tests:
+                covered.add(cell)
+            else:
+                problems.append(f"{module_id}: mutant {m['name']} names {cell}, which is not an autograded cell")
+    problems += [f"{module_id}: no mutant shows that {cell} can catch a wrong implementation (add one to "
+                 f"tests/mutants/{module_id}.py)" for cell in sorted(set(tests) - covered)]
+    return problems
+
+
+def check_module(module_id, workdir=None, workers=None, grade_mutants=True, listed=None):
+    """Return a list of problems (empty when the module's tests are trustworthy). With grade_mutants=False it
+    grades only the solution and the blank release, and checks the mutant list without grading it. `listed`
+    replaces the module's mutant list (tests/mutants/<module_id>.py)."""
     workdir = Path(workdir or tempfile.mkdtemp(prefix=f"check-{module_id}-"))
     shutil.copytree(course.SOURCE / module_id, workdir / "source" / module_id, dirs_exist_ok=True)
     # the gate checks a module as graded in a term once everything before it is published
@@ -113,10 +138,11 @@ def check_module(module_id, workdir=None, workers=None):
     source_nb = nbformat.read(str(course.source_notebook(module_id)), as_version=4)
     release_nb = nbformat.read(str(workdir / "release" / module_id / f"{module_id}.ipynb"), as_version=4)
     tests = autograded_cells(source_nb)
-    mutants = submissions.mutants(module_id)
     if not tests:
         return [f"{module_id}: no autograded test cells"]
+    listed = submissions.mutants(module_id) if listed is None else listed
     problems = [f"{module_id}: {p}" for p in authoring_problems(source_nb)]
+    problems += mutant_list_problems(module_id, tests, release_nb, source_nb, listed)
     problems += [f"{module_id}: {cell} line {line}: {what} in a test cell is a verdict computed in the student's "
                 "kernel and decides nothing in grading; check through tinytorch.testing (assert_close, assert_equal, "
                 "assert_true, assert_raises, check_gradients)" for cell, line, what in in_kernel_verdicts(source_nb)]
@@ -129,8 +155,13 @@ def check_module(module_id, workdir=None, workers=None):
                  for cell in tests if not reference.get(cell, {}).get("records")]
 
     students = {"solution": submissions.fill(release_nb, source_nb), "blank": release_nb}
-    for m in mutants:
-        students[f"mutant-{m['name']}".replace("_", "-")] = submissions.fill(release_nb, source_nb, m)
+    mutants = []
+    for m in listed if grade_mutants else []:
+        try:
+            students[f"mutant-{m['name']}".replace("_", "-")] = submissions.fill(release_nb, source_nb, m)
+            mutants.append(m)
+        except ValueError:
+            pass  # reported by mutant_list_problems
     for student, nb in students.items():
         submissions.write(nb, scratch.submission_path(module_id, student))
     autograde_all([module_id], c=scratch, workers=workers, progress=False)
@@ -147,10 +178,7 @@ def check_module(module_id, workdir=None, workers=None):
     covered, parts = set(), {cell: set() for cell in tests}
     for m in mutants:
         student = f"mutant-{m['name']}".replace("_", "-")
-        for cell in m["caught_by"]:
-            if cell not in tests:
-                problems.append(f"{module_id}: mutant {m['name']} names {cell}, which is not an autograded cell")
-                continue
+        for cell in (c for c in m["caught_by"] if c in tests):
             covered.add(cell)
             score = scores[student].get(cell, (None,))[0]
             if score is None or score >= tests[cell]:
@@ -166,7 +194,4 @@ def check_module(module_id, workdir=None, workers=None):
         if has_hidden and "hidden" not in parts[cell]:
             problems.append(f"{module_id}: the hidden part of {cell} catches no mutant its visible part misses: add "
                             f"a mutant to tests/mutants/{module_id}.py that only the hidden checks catch")
-    for cell in sorted(set(tests) - covered):
-        problems.append(f"{module_id}: no mutant shows that {cell} can catch a wrong implementation (add one to "
-                        f"tests/mutants/{module_id}.py)")
     return problems

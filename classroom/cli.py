@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from classroom import course
+from classroom import course, submissions
 
 
 def cmd_release(args):
@@ -43,7 +43,8 @@ def _timed_check(module_id):
 def cmd_check(args):
     from classroom.config import Classroom
     from classroom.nbgrader_api import load_config
-    modules = args.modules or course.modules()
+    # longest first (about one kernel per mutant), so no long module is left running alone at the end
+    modules = sorted(args.modules or course.modules(), key=lambda m: -len(submissions.mutants(m)))
     parallel = min(len(modules), Classroom(config=load_config()).worker_count())
     problems, started = [], time.perf_counter()
     # Modules side by side, each graded by one worker: their serial parts (release, reference) overlap too.
@@ -83,6 +84,19 @@ def cmd_report(args):
     where = r.html_path.parent
     print(f"wrote {', '.join(p.name for p in r.files if p != r.html_path)} to {where}")
     print(f"report: {r.html_path}")
+
+
+def cmd_similarity(args):
+    from classroom.nbgrader_api import Course
+    from classroom.similarity import similarity_report
+    c = Course()
+    started = time.perf_counter()
+    table = similarity_report(c, [args.module] if args.module else None, args.out)
+    where = args.out or c.root / "gradebook" / "exports"
+    counts = table.groupby("module").size()
+    print(", ".join(f"{m}: {n} pair(s)" for m, n in counts.items()) or "no pair reaches the threshold",
+          f"({time.perf_counter() - started:.1f} s)")
+    print(f"wrote similarity.csv and similarity/<module>.html to {where}; `make report` shows the top pairs")
 
 
 def cmd_demo(args):
@@ -150,6 +164,10 @@ def main(argv=None):
     p.add_argument("--formgrader-url", help="address of the Jupyter server running the formgrader, e.g. "
                                             "http://localhost:8888, to make the grading queue clickable")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("similarity", help="pairs of submissions whose own code looks alike, for a TA to review")
+    p.add_argument("--module")
+    p.add_argument("--out", type=Path, help="output directory (default: gradebook/exports)")
+    p.set_defaults(func=cmd_similarity)
     sub.add_parser("demo", help="release, grade a demo class, export grades").set_defaults(func=cmd_demo)
     sub.add_parser("exchange", help="create nbgrader's exchange outside the course and close the course folder to "
                                      "students").set_defaults(func=cmd_exchange)

@@ -15,7 +15,8 @@ Files written (all from nbgrader's gradebook plus the grading pipeline's event f
                           when the pipeline left a code cell to a TA), max_points, formgrader (URL path on
                           the Jupyter server running the formgrader, focused on that cell's score box)
   grade_distribution.png  histogram of total percentage, box plot of each module's percentage
-  report.html             all of the above on one self-contained page (no JS, image embedded)
+  report.html             all of the above on one self-contained page (no JS, image embedded), with the top
+                          similar pairs per module from similarity.csv (`make similarity`, classroom/similarity.py)
 """
 import base64
 import datetime
@@ -31,8 +32,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from nbgrader.api import Gradebook
 
-from classroom import deadlines, exports
+from classroom import deadlines, exports, similarity
 from classroom.events import load_events
+from classroom.similarity import Similarity
 
 PASS_RATE_COLUMNS = ["module", "grade_id", "max_points", "submissions", "failed", "pass_rate", "mean_score"]
 INTEGRITY_COLUMNS = ["student", "module", "kind", "cell", "detail"]
@@ -243,6 +245,7 @@ def render_html(r, link_base=None):
         '<p class="note">As in <code>lms.csv</code>; empty = no graded submission. Ungraded written answers '
         "count as 0 until a TA grades them.</p>",
         _table_html(lms, "No students in the gradebook yet."),
+        r.similarity_html,
         "<h2>Files</h2>",
         "<ul>" + "".join(f"<li><code>{e(p.name)}</code></li>" for p in r.files) + "</ul>",
         "</body></html>",
@@ -264,6 +267,7 @@ class Report:
     generated: str = ""
     files: list = field(default_factory=list)
     html_path: Path = None
+    similarity_html: str = ""
 
     def summary_lines(self):
         n_students = len(self.lms)
@@ -316,6 +320,7 @@ def build_report(c, directory=None, link_base=None):
     r.files = [scores_path, directory / "lms.csv", directory / "lateness.csv", directory / "canvas.csv",
                directory / "moodle.csv", *(directory / n for n in outputs),
                directory / "grade_distribution.png", directory / "report.html"]
+    r.similarity_html = similarity.report_section(c, directory, Similarity(config=c.config).top)
     r.html_path = directory / "report.html"
     r.html_path.write_text(render_html(r, link_base), encoding="utf-8")
     return r
