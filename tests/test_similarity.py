@@ -62,7 +62,7 @@ def test_two_independent_honest_solutions_score_low():
     assert score < 0.25, f"honest pair scored {score:.2f}"
 
 
-def test_a_copy_with_renamed_variables_reordered_functions_and_new_comments_scores_high():
+def test_a_copy_with_renamed_variables_reordered_functions_new_comments_and_spacing_scores_high():
     pairs = compare_students({"ada": _read("honest_a.py"), "cy": _read("disguised_copy_of_a.py")}, RELEASE, SETTINGS)
     assert pairs and pairs[0][0] >= 0.8, pairs[:1]
 
