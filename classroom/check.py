@@ -27,6 +27,7 @@ import nbformat
 
 from classroom import course, submissions
 from classroom.cells import is_test_cell
+from classroom.delimiters import delimiters
 from classroom.hidden_tests import VERDICT, frames, hidden_blocks
 from classroom.grading import autograde_all
 from classroom.nbgrader_api import Course
@@ -64,9 +65,9 @@ def authoring_problems(source_nb):
         info = cell.metadata.get("nbgrader", {})
         name = info.get("grade_id", "?")
         if cell.cell_type == "code" and info.get("solution"):
-            lines = [ln.strip() for ln in cell.source.splitlines()]
-            if "### BEGIN SOLUTION" not in lines or "### END SOLUTION" not in lines:
-                problems.append(f"solution cell {name} has no `### BEGIN SOLUTION` / `### END SOLUTION` lines: nbgrader "
+            d = delimiters()
+            if d.begin_solution not in cell.source or d.end_solution not in cell.source:
+                problems.append(f"solution cell {name} has no `### {d.begin_solution}` / `### {d.end_solution}` lines: nbgrader "
                                 "would release a bare stub in place of the whole cell")
         if cell.cell_type == "code":
             for block in hidden_blocks(cell.source):

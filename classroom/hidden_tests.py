@@ -2,13 +2,15 @@
 error's traceback. Used by the feedback scrubber (classroom/preprocessors/scrub_hidden_tests.py), by
 CompareChecks and by the authoring gate.
 
-A hidden block is `### BEGIN HIDDEN TESTS ... ### END HIDDEN TESTS` in a test cell; its first line is the
-instructor's hint, `# hint: <one line>`, which is what feedback shows when the block fails.
+A hidden block is `### BEGIN HIDDEN TESTS ... ### END HIDDEN TESTS` in a test cell (nbgrader's delimiters,
+classroom/delimiters.py); its first line is the instructor's hint, `# hint: <one line>`, which is what feedback
+shows when the block fails.
 """
 import re
 from dataclasses import dataclass
 
-BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+from classroom.delimiters import delimiters
+
 HINT = re.compile(r"^\s*#\s*hint:\s*(.*?)\s*$", re.I)
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 # A frame of a notebook cell: IPython >= 8.5 "Cell In[5], line 12[, in f(x)]"; 8.0-8.4 "Input In [5], in <cell
@@ -40,10 +42,11 @@ class HiddenBlock:
 def hidden_blocks(source):
     """The hidden blocks of a cell's source, in order."""
     lines, blocks, i = source.splitlines(), [], 0
+    begin, end = delimiters().begin_hidden, delimiters().end_hidden
     while i < len(lines):
-        if lines[i].strip().startswith(BEGIN):
-            j = next((k for k in range(i + 1, len(lines)) if lines[k].strip().startswith(END)), len(lines) - 1)
-            body = lines[i + 1:j] if lines[j].strip().startswith(END) else lines[i + 1:]
+        if begin in lines[i]:
+            j = next((k for k in range(i + 1, len(lines)) if end in lines[k]), len(lines) - 1)
+            body = lines[i + 1:j] if end in lines[j] else lines[i + 1:]
             first_comment = next((ln for ln in body if ln.strip()), "")
             hint = HINT.match(first_comment)
             blocks.append(HiddenBlock(i + 1, j + 1, hint.group(1) if hint else "", body))
@@ -136,4 +139,5 @@ def output_text(output):
 
 
 def leaks(text, secrets):
-    return BEGIN in text or END in text or any(s in text for s in secrets)
+    d = delimiters()
+    return d.begin_hidden in text or d.end_hidden in text or any(s in text for s in secrets)

@@ -1,18 +1,17 @@
 """Notebooks as a student would hand them in: filled from the solution, left blank, or with a known bug."""
 import copy
-import re
 import runpy
 
 import nbformat
 
 from classroom import course
+from classroom.delimiters import delimiters
 
-MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 MUTANTS = course.ROOT / "tests" / "mutants"
 
 
 def strip_markers(text):
-    return "\n".join(line for line in text.splitlines() if not MARKER.match(line))
+    return "\n".join(line for line in text.splitlines() if not delimiters().is_solution_marker(line))
 
 
 def mutants(module_id):

@@ -13,10 +13,12 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 from classroom import course, submissions
 from classroom.demo import run_demo
 from classroom.feedback import scrub_notebook, write_scrubbed_notebook
-from classroom.hidden_tests import (BEGIN, END, SCRUBBED, VERDICT, WITHHELD, frames, hidden_blocks, hint_lines, output_text,
+from classroom.hidden_tests import (SCRUBBED, VERDICT, WITHHELD, frames, hidden_blocks, hint_lines, output_text,
                                     strip_ansi, visible_source)
 from classroom.grading import autograde_all, feedback_all
 from classroom.nbgrader_api import Course
+
+BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"  # as the notebooks write them
 
 MODULE = "01_tensor"
 

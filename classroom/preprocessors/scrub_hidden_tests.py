@@ -36,7 +36,8 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from classroom.hidden_tests import (BEGIN, SCRUBBED, VERDICT, WITHHELD, drop_hidden_quotes, frames, hidden_blocks,
+from classroom.delimiters import delimiters
+from classroom.hidden_tests import (SCRUBBED, VERDICT, WITHHELD, drop_hidden_quotes, frames, hidden_blocks,
                                     hidden_only_lines, leaks, output_text)
 
 
@@ -58,7 +59,7 @@ class ScrubHiddenTests(NbGraderPreprocessor):
         if cell.cell_type != "code":
             return cell, resources
         try:
-            if BEGIN in cell.source:
+            if delimiters().begin_hidden in cell.source:
                 self._scrub(cell)
                 self._hidden_ran = self._hidden_ran or cell.get("execution_count") is not None
             elif self._hidden_ran:
@@ -66,7 +67,7 @@ class ScrubHiddenTests(NbGraderPreprocessor):
         except Exception as err:  # fail closed: nothing of this cell's run is shown
             self.log.warning("scrubbing hidden tests of cell %s failed (%s); dropping its outputs", index, err)
             cell.outputs = []
-            if BEGIN in cell.source:
+            if delimiters().begin_hidden in cell.source:
                 cell.source = self._stubbed_source(cell, {}, "result withheld")
         return cell, resources
 
