@@ -87,7 +87,7 @@ class PositionalEmbedding(Module):
     """Learned absolute positions (GPT-2's wpe): forward(x) = x + weight[:seq], broadcast over the batch.
 
     weight: Tensor (max_len, embedding_dim), float32, requires_grad=True, drawn from N(0, 1) with the global
-    np.random (nn.Embedding's default; GPT-2 uses N(0, 0.02)). x: (batch, seq, embedding_dim), batch first;
+    np.random (nn.Embedding's default; OpenAI's GPT-2 uses N(0, 0.01)). x: (batch, seq, embedding_dim), batch first;
     returns a Tensor of x's shape. ValueError if seq > max_len (naming both) or x's last dim is not embedding_dim.
     """
 

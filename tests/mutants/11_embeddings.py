@@ -70,7 +70,7 @@ MUTANTS = [
          find="if seq > max_len:", replace="if seq >= max_len:",
          caught_by=["test_positional_embedding", "test_sinusoidal_module"]),
     dict(name="positional_init_gpt2_scale", cell="positional_embedding",
-         find="w = np.random.standard_normal((self.max_len", replace="w = 0.02 * np.random.standard_normal((self.max_len",
+         find="w = np.random.standard_normal((self.max_len", replace="w = 0.01 * np.random.standard_normal((self.max_len",
          caught_by=["test_positional_embedding"]),
     # --- the sinusoidal table -----------------------------------------------------------------------------------
     dict(name="sin_cos_swapped", cell="sinusoidal_table",
