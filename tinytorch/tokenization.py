@@ -11,9 +11,15 @@ import numpy as np
 from tinytorch.tensor import Tensor
 
 # The special tokens: the same strings and ids in every tokenizer of the course (modules 10-13).
-PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
-SPECIAL_TOKENS = (PAD, BOS, EOS, UNK)
-PAD_ID, BOS_ID, EOS_ID, UNK_ID = 0, 1, 2, 3
+PAD = "<pad>"   # fills the end of the shorter sequences of a batch
+BOS = "<bos>"   # begins a sequence
+EOS = "<eos>"   # ends a sequence
+UNK = "<unk>"   # a character the vocabulary does not have
+SPECIAL_TOKENS = (PAD, BOS, EOS, UNK)   # their ids are their positions: 0, 1, 2, 3
+PAD_ID = 0
+BOS_ID = 1
+EOS_ID = 2
+UNK_ID = 3
 REPLACEMENT_CHAR = "\ufffd"   # what <unk> decodes to: U+FFFD, Unicode's "replacement character"
 
 
@@ -167,7 +173,8 @@ def merge_pair(symbols, pair):
 class BPETokenizer(Tokenizer):
     """Byte-pair encoding over characters (Sennrich et al. 2016; GPT-2's variant with chunks).
 
-    BPETokenizer(vocab_size): the vocabulary size to learn, an int >= 4 (ValueError otherwise).
+    BPETokenizer(vocab_size): the vocabulary size to learn, an int >= 4 (ValueError otherwise), kept as
+        self.max_vocab_size; the property vocab_size is the size reached (RuntimeError before training).
     train(corpus) -> self. The base alphabet is sorted(set(corpus)); ValueError saying the minimum when
         vocab_size < 4 + len(alphabet). itos starts as [*SPECIAL_TOKENS, *alphabet]. Then, on the chunks of
         pretokenize(corpus) counted by frequency, repeat while len(itos) < vocab_size: take the most frequent
@@ -207,6 +214,8 @@ class BPETokenizer(Tokenizer):
                              f"({len(SPECIAL_TOKENS)} special tokens + {len(alphabet)} distinct characters)")
         self.itos = list(SPECIAL_TOKENS) + alphabet
         self.stoi, self.merges, self.ranks = _index(self.itos), [], {}
+        # Count the chunks of pretokenize(corpus), then their pairs; merge the best pair (self._add_merge, then in
+        # every chunk holding it) until len(self.itos) == self.max_vocab_size or no pair occurs twice.
         words = Counter(tuple(chunk) for chunk in pretokenize(corpus))
         chunks, freqs = list(words), list(words.values())
         counts = count_pairs(words)
@@ -235,6 +244,7 @@ class BPETokenizer(Tokenizer):
     def encode(self, text, add_special_tokens=False):
         if self.itos is None:
             raise RuntimeError("BPETokenizer.encode before train: call train(corpus) first (or BPETokenizer.load)")
+        # ids: the ids of every chunk of pretokenize(text), in order (self._encode_chunk)
         ids, done = [], {}   # done: chunk -> its ids (text repeats its chunks: encode each once)
         for chunk in pretokenize(text):
             if chunk not in done:

@@ -12,9 +12,6 @@ MUTANTS = [
     dict(name="specials_after_characters", cell="char_tokenizer",
          find="list(SPECIAL_TOKENS) + sorted(set(corpus))", replace="sorted(set(corpus)) + list(SPECIAL_TOKENS)",
          caught_by=["test_char_tokenizer"]),
-    dict(name="specials_missing", cell="char_tokenizer",
-         find="list(SPECIAL_TOKENS) + sorted(set(corpus))", replace="sorted(set(corpus))",
-         caught_by=["test_char_tokenizer"]),
     dict(name="unknown_character_raises", cell="char_tokenizer",
          find="self.stoi.get(ch, UNK_ID) for ch in text", replace="self.stoi[ch] for ch in text",
          caught_by=["test_char_tokenizer"]),
@@ -73,9 +70,6 @@ MUTANTS = [
     # merges pairs seen once: the visible vocabulary fills up first; only the hidden early stops see it
     dict(name="merges_pairs_seen_once", cell="bpe_tokenizer",
          find="if counts[best] < 2:", replace="if counts[best] < 1:",
-         caught_by=["test_bpe_train"]),
-    dict(name="counts_never_updated", cell="bpe_tokenizer",
-         find="                    counts[pair] -= freq\n", replace="                    pass\n",
          caught_by=["test_bpe_train"]),
     # --- encoding ---
     # the seed's other half: encoding splits on whitespace, so spaces and newlines are lost
