@@ -30,7 +30,7 @@ help:
 	@echo "make extension MODULE=01_tensor STUDENT=ada DAYS=2 NOTE='illness'   one student's extension"
 	@echo "make report      TA reports: scores, LMS CSV, pass rates, flags, grading queue, report.html"
 	@echo "make similarity  pairs of submissions whose own code looks alike, for a TA (MODULE= for one)"
-	@echo "make data        fetch MNIST / Fashion-MNIST into the data cache (CIFAR-10, online: python -m tinytorch.datasets fetch cifar10)"
+	@echo "make data        fetch MNIST / Fashion-MNIST / Shakespeare into the data cache (CIFAR-10, online: python -m tinytorch.datasets fetch cifar10)"
 	@echo "make milestones  train milestones 01-04 on real data (slow; 04 takes ~25 minutes)"
 	@echo "make bench       tinytorch vs NumPy vs PyTorch CPU (installs the torch extra)"
 	@echo "make soak        three batches of honest and hostile students graded at once score as one alone (slow)"

