@@ -9,3 +9,4 @@ from tinytorch.training import clip_grad_norm, CosineSchedule, Trainer
 from tinytorch.spatial import conv2d_loops, im2col, col2im, conv2d, max_pool2d, avg_pool2d, Conv2d, MaxPool2d, AvgPool2d, BatchNorm2d
 from tinytorch.dataloader import Dataset, TensorDataset, default_collate, DataLoader, Compose, Normalize, RandomHorizontalFlip, RandomCrop
 from tinytorch.datasets import ChecksumError, read_idx, write_idx, default_cache_dir, fetch, load_mnist, read_cifar_batch, load_cifar10
+from tinytorch.attention import masked_softmax, causal_mask, scaled_dot_product_attention, MultiHeadAttention
