@@ -42,7 +42,7 @@ def masked_softmax(scores, mask=None, dim=-1):
     out_i = exp(s_i - m) / sum_{j allowed} exp(s_j - m) for an allowed i, 0 for a blocked i, where m is the
     largest allowed score of the slice along `dim` (a constant: any m gives the same value; this one keeps every
     exponent <= 0, so scores of 1000 do not overflow). A slice with no allowed entry gives zeros, in the forward
-    and in the backward pass (never NaN; PyTorch gives NaN there).
+    and in the backward pass (never NaN; PyTorch has long returned NaN there).
     Returns a Tensor of the broadcast shape of scores and mask, with scores' dtype; composed from Tensor ops
     (where, sub, exp, sum, div), so gradients flow to scores.
     Errors: a non-boolean mask raises TypeError (tinytorch.where refuses it).
