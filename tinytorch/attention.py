@@ -116,6 +116,8 @@ class MultiHeadAttention(Module):
     attn_mask: boolean, True = may attend, (L, S) or (B, L, S). Heads: split (B, T, E) -> (B, T, H, D) ->
     (B, H, T, D); attention per head with scale 1/sqrt(D); merged back (B, H, L, D) -> (B, L, H, D) -> (B, L, E).
     Errors: embed_dim % num_heads != 0 raises ValueError.
+    No dropout: PyTorch's third parameter is dropout=0.0, so pass bias by keyword (bias=False) in code meant to
+    run on both.
     """
 
     def __init__(self, embed_dim, num_heads, bias=True):
