@@ -1,0 +1,106 @@
+"""Plausible wrong implementations of 12_attention; `make check` proves the tests catch each one.
+
+The seed project's bug is here by name: a mask consumed in the wrong convention (additive numbers, or True read as
+blocked), and a float mask accepted and read as "nonzero = attend", which inverts an additive 0 / -inf mask.
+Also: the mask applied after the softmax, the wrong scale (1/E, 1/sqrt(S) or none), the
+softmax over the queries, a fully masked row giving NaN or uniform weights (or NaN for a large blocked score and in
+the backward pass: a 0/1 mask multiplied into the exponentials, empty rows picked by where), an unstable softmax,
+a causal mask off by one or aligned the wrong way, heads split by a reshape alone or merged in the wrong order, the
+key and value projections swapped, weights not averaged over the heads, the model width instead of the head width
+in the scale, and cross-attention that uses the query for the keys.
+"""
+MUTANTS = [
+    # ---- 1. masked_softmax
+    dict(name="mask_true_means_blocked", cell="masked_softmax",
+         find="scores = where(mask, scores, -np.inf)", replace="scores = where(~mask, scores, -np.inf)",
+         caught_by=["test_masked_softmax", "test_sdpa"]),
+    dict(name="mask_added_as_numbers", cell="masked_softmax",
+         find="scores = where(mask, scores, -np.inf)", replace="scores = scores + Tensor(mask.astype(scores.dtype))",
+         caught_by=["test_masked_softmax", "test_sdpa"]),
+    dict(name="fully_masked_row_nan", cell="masked_softmax",
+         find="    top = np.where(np.isfinite(top), top, 0.0)", replace="    pass",
+         caught_by=["test_masked_softmax"]),
+    dict(name="fully_masked_row_uniform", cell="masked_softmax",
+         find="-np.inf)", replace="-1e9)",
+         caught_by=["test_masked_softmax"]),
+    dict(name="softmax_without_max_subtraction", cell="masked_softmax",
+         find="e = (scores - top).exp()", replace="e = scores.exp()",
+         caught_by=["test_masked_softmax"]),
+    # only the hidden checks see it: blocked by multiplying the exponentials by the mask, empty rows zeroed by
+    # where(total > 0, e / total, 0): right in the visible forward checks, NaN for a large blocked score and in the
+    # backward pass of a fully masked row (0 * inf)
+    dict(name="mask_multiplied_in_empty_rows_picked_by_where", cell="masked_softmax",
+         find="    if mask is not None:\n"
+              "        scores = where(mask, scores, -np.inf)             # blocked: exp(-inf) = 0 exactly\n"
+              "    top = scores.data.max(axis=dim, keepdims=True)         # a constant shift: softmax(s - c) = softmax(s)\n"
+              "    top = np.where(np.isfinite(top), top, 0.0)             # a fully masked slice: its max is -inf, shift by 0\n"
+              "    e = (scores - top).exp()\n"
+              "    total = e.sum(axis=dim, keepdims=True)\n"
+              "    return e / where(total.data > 0, total, 1.0)           # a fully masked slice: 0 / 1 = 0, never 0 / 0",
+         replace="    top = scores.data.max(axis=dim, keepdims=True)\n"
+                 "    e = (scores - top).exp()\n"
+                 "    if mask is not None:\n"
+                 "        e = e * Tensor(np.asarray(mask, dtype=e.dtype))\n"
+                 "    total = e.sum(axis=dim, keepdims=True)\n"
+                 "    return where(total.data > 0, e / total, 0.0)",
+         caught_by=["test_masked_softmax", "test_sdpa_gradients"]),
+    # ---- 2. causal_mask
+    dict(name="causal_diagonal_excluded", cell="causal_mask",
+         find="k=S - L)", replace="k=S - L - 1)",
+         caught_by=["test_causal_mask", "test_sdpa"]),
+    dict(name="causal_upper_triangle", cell="causal_mask",
+         find="np.tril(", replace="np.triu(",
+         caught_by=["test_causal_mask", "test_sdpa"]),
+    # only the hidden checks see it: S > L
+    dict(name="causal_aligned_top_left", cell="causal_mask",
+         find="k=S - L)", replace="k=0)",
+         caught_by=["test_causal_mask"]),
+    # ---- 3. scaled_dot_product_attention
+    dict(name="mask_applied_after_softmax", cell="sdpa",
+         find="weights = masked_softmax(scores, mask, dim=-1)",
+         replace="weights = masked_softmax(scores, None, dim=-1) * (1.0 if mask is None else Tensor(mask.astype(scores.dtype)))",
+         caught_by=["test_sdpa", "test_sdpa_gradients"]),
+    dict(name="softmax_over_queries", cell="sdpa",
+         find="weights = masked_softmax(scores, mask, dim=-1)", replace="weights = masked_softmax(scores, mask, dim=-2)",
+         caught_by=["test_sdpa", "test_sdpa_gradients"]),
+    dict(name="scale_one_over_E", cell="sdpa",
+         find="scale = 1.0 / math.sqrt(E) if scale is None", replace="scale = 1.0 / E if scale is None",
+         caught_by=["test_sdpa", "test_sdpa_gradients"]),
+    dict(name="scale_one_over_sqrt_S", cell="sdpa",
+         find="scale = 1.0 / math.sqrt(E) if scale is None", replace="scale = 1.0 / math.sqrt(S) if scale is None",
+         caught_by=["test_sdpa"]),
+    dict(name="scale_missing", cell="sdpa",
+         find="scale = 1.0 / math.sqrt(E) if scale is None", replace="scale = 1.0 if scale is None",
+         caught_by=["test_sdpa", "test_sdpa_gradients"]),
+    dict(name="float_mask_read_as_nonzero", cell="sdpa",
+         find="mask = attn_mask.data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)",
+         replace="mask = (attn_mask.data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)) != 0",
+         caught_by=["test_sdpa"]),
+    # only the hidden checks see it: both masks at once
+    dict(name="is_causal_replaces_attn_mask", cell="sdpa",
+         find="mask = causal if mask is None else mask & causal", replace="mask = causal",
+         caught_by=["test_sdpa"]),
+    # ---- 4. MultiHeadAttention
+    dict(name="heads_split_by_reshape_alone", cell="multi_head_attention",
+         find="return x.reshape(B, T, self.num_heads, self.head_dim).transpose(0, 2, 1, 3)",
+         replace="return x.reshape(B, self.num_heads, T, self.head_dim)",
+         caught_by=["test_mha", "test_mha_gradients"]),
+    dict(name="heads_merged_by_reshape_alone", cell="multi_head_attention",
+         find="return x.transpose(0, 2, 1, 3).reshape(B, T, self.embed_dim)", replace="return x.reshape(B, T, self.embed_dim)",
+         caught_by=["test_mha", "test_mha_gradients"]),
+    dict(name="key_value_projections_swapped", cell="multi_head_attention",
+         find="k = self._split_heads(self.k_proj(key))\n        v = self._split_heads(self.v_proj(value))",
+         replace="k = self._split_heads(self.v_proj(key))\n        v = self._split_heads(self.k_proj(value))",
+         caught_by=["test_mha", "test_mha_gradients"]),
+    dict(name="weights_of_the_first_head_only", cell="multi_head_attention",
+         find="weights.mean(axis=1)", replace="weights[:, 0]",
+         caught_by=["test_mha"]),
+    dict(name="scale_by_embed_dim_not_head_dim", cell="multi_head_attention",
+         find="attn_mask=attn_mask, is_causal=is_causal)",
+         replace="attn_mask=attn_mask, is_causal=is_causal, scale=1.0 / math.sqrt(self.embed_dim))",
+         caught_by=["test_mha", "test_mha_gradients"]),
+    # only the hidden checks see it: cross-attention
+    dict(name="cross_attention_uses_query", cell="multi_head_attention",
+         find="key = query if key is None else _tensor(key)", replace="key = query",
+         caught_by=["test_mha", "test_mha_gradients"]),
+]
