@@ -1,7 +1,9 @@
-"""`make demo`: release every module, hand in work for a small demo class, autograde, feed back, export.
+"""`make demo`: release every module, hand in work for a small demo class, autograde, feed back, export, and
+compare the students' code (`make similarity`).
 
 The class: `ada` submits the solution, `ben` submits the untouched release, `cam` submits the solution
-with the first listed typical bug (mutant) of each module. Running it again gives the same grades.
+with the first listed typical bug (mutant) of each module (so ada and cam look alike, and ben, who wrote
+nothing, looks like no one). Running it again gives the same grades.
 
 The demo runs in its own course, build/demo/ (a copy of source/, every module published), so its students
 never enter the real course's submitted/, gradebook or exports.
@@ -11,6 +13,7 @@ import shutil
 import nbformat
 
 from classroom import course, deadlines, exports, submissions
+from classroom.similarity import similarity_report
 from classroom.grading import autograde_all, feedback_all
 from classroom.nbgrader_api import Course
 
@@ -51,5 +54,7 @@ def run_demo(c=None, modules=None):
     deadlines.refresh_penalties(c)
     table, max_scores, path = exports.export(c.db_url, c.root / "gradebook" / "exports")
     print(exports.summary(table, max_scores, exports.awaiting_manual_grade(c.db_url)))
-    print(f"\nscores: {path}\nfeedback: {c.root / 'feedback'}/<student>/<module>/")
+    similar = similarity_report(c, modules)
+    print(f"\nscores: {path}\nfeedback: {c.root / 'feedback'}/<student>/<module>/\n"
+          f"similar pairs for a TA to review: {len(similar)} ({path.parent / 'similarity.csv'})")
     return 1 if failures or flagged else 0

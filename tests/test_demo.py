@@ -37,3 +37,6 @@ def test_demo_grades_the_class_and_is_idempotent(scratch_course):
     pd.testing.assert_frame_equal(second, expected)
     csv = pd.read_csv(c.root / "gradebook" / "exports" / "scores.csv", index_col="student")
     assert list(csv.index) == ["ada", "ben", "cam", "max_score"]
+    similar = pd.read_csv(c.root / "gradebook" / "exports" / "similarity.csv", dtype=str)
+    # ada (the solution) and cam (the solution with one bug) look alike; ben handed in the blank release
+    assert sorted(similar["module"]) == MODULES and set(similar["student_a"] + similar["student_b"]) == {"adacam"}
