@@ -10,6 +10,8 @@ scored; the pairs at or above the threshold are then compared again by copydetec
     .venv/bin/python bench/bench_similarity.py [--students 500] [--functions 40] [--copies 10]
 """
 import argparse
+import os
+import resource
 import io
 import random
 import re
@@ -87,13 +89,16 @@ def main():
     release = nbformat.v4.new_notebook()  # no skeleton: every character is the student's own
     settings = Similarity(config=load_config())
     chars = sum(map(len, codes.values())) / len(codes)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     pairs = compare_students(codes, release, settings, minimum=settings.threshold)
-    took = time.perf_counter() - started
+    took, cpu = time.perf_counter() - started, time.process_time() - cpu
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # the tokenizing pool, once it has exited
     n = len(codes)
     copies = sum(1 for p in pairs if p[4].startswith("copier") or p[5].startswith("copier"))
     print(f"{n} submissions of {chars:,.0f} characters of own code on average: {n * (n - 1) // 2:,} pairs scored, "
-          f"{len(pairs)} at or above {settings.threshold:g} ({copies} involving a planted copy), in {took:.1f} s")
+          f"{len(pairs)} at or above {settings.threshold:g} ({copies} involving a planted copy), in {took:.1f} s "
+          f"(CPU: {cpu:.1f} s here, {workers.ru_utime + workers.ru_stime:.1f} s in the tokenizing workers; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":
