@@ -137,7 +137,7 @@ def check_module(module_id, workdir=None, workers=None, grade_mutants=True, list
     scratch = Course(workdir, {"Classroom.published": course.modules()})
     scratch.generate_assignment(module_id)
     source_nb = nbformat.read(str(course.source_notebook(module_id)), as_version=4)
-    release_nb = nbformat.read(str(workdir / "release" / module_id / f"{module_id}.ipynb"), as_version=4)
+    release_nb = nbformat.read(str(scratch.release_path(module_id)), as_version=4)
     tests = autograded_cells(source_nb)
     if not tests:
         return [f"{module_id}: no autograded test cells"]

@@ -45,8 +45,8 @@ def run_demo(c=None, modules=None):
     modules = modules or course.modules()
     for module_id in modules:
         c.generate_assignment(module_id)
-        release_nb = nbformat.read(str(c.root / "release" / module_id / f"{module_id}.ipynb"), as_version=4)
-        source_nb = nbformat.read(str(c.root / "source" / module_id / f"{module_id}.ipynb"), as_version=4)
+        release_nb = nbformat.read(str(c.release_path(module_id)), as_version=4)
+        source_nb = nbformat.read(str(c.source_path(module_id)), as_version=4)
         for student, nb in demo_notebooks(module_id, release_nb, source_nb).items():
             submissions.write(nb, c.submission_path(module_id, student))
     flagged = autograde_all(modules, DEMO_STUDENTS, c)

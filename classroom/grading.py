@@ -49,8 +49,8 @@ def unsupported_student_id(student):
 def precheck(c, module_id, student):
     """(events that stop a submission before it runs, the notebook): no notebook of the expected name, or
     not a notebook; else no events and the parsed notebook."""
-    folder = c.root / "submitted" / student / module_id
-    expected = folder / f"{module_id}.ipynb"
+    expected = c.submission_path(module_id, student)
+    folder = expected.parent
     if not expected.is_file():
         found = sorted(p.name for p in folder.glob("*.ipynb")) or "no notebook"
         return [{"kind": "wrong_name", "cell": None, "detail": f"expected {expected.name}, found {found}"}], None
@@ -73,7 +73,7 @@ def _cell_ids_under_old_minor(nb):
 
 
 def integrity_events(c, module_id, nb):
-    release = nbformat.read(str(c.root / "release" / module_id / f"{module_id}.ipynb"), as_version=4)
+    release = nbformat.read(str(c.release_path(module_id)), as_version=4)
     history = release_history.locked_versions(c.root, module_id)
     return tamper_events(nb, release, history) + scan_notebook(nb, module_id, release)
 
@@ -141,7 +141,7 @@ def not_ready(c, module_id):
     """Why `module_id` cannot be graded as things stand (None if it can): never released, released from a
     source notebook that changed since, or a reference solution that fails its own tests. Refusing up
     front leaves every grade already in the gradebook as it was."""
-    path = c.root / "source" / module_id / f"{module_id}.ipynb"
+    path = c.source_path(module_id)
     if not path.is_file():
         return f"no source notebook source/{module_id}/{module_id}.ipynb (the reference solution grading needs)"
     order, published = course.modules(), Classroom(config=c.config).published

@@ -106,8 +106,17 @@ class Course:
             return nbformat.read(str(trial.release_path(module_id)), as_version=4)
 
     def release_path(self, module_id):
+        return self.notebook_path(module_id, ".", "release")
+
+    def source_path(self, module_id):
+        return self.notebook_path(module_id, ".", "source")
+
+    def notebook_path(self, module_id, student_id, step):
+        """A module's notebook at one of nbgrader's steps ("source", "release", "submitted", "autograded",
+        "feedback"; student "." for the first two), where nbgrader's CourseDirectory puts it."""
         coursedir = self.api.coursedir
-        return Path(coursedir.format_path(coursedir.release_directory, ".", module_id)) / f"{module_id}.ipynb"
+        folder = getattr(coursedir, f"{step}_directory")
+        return Path(coursedir.format_path(folder, student_id, module_id)) / f"{module_id}.ipynb"
 
     def autograde(self, module_id, student_id):
         with self._in_root():
@@ -119,7 +128,7 @@ class Course:
                              self.api.generate_feedback(module_id, student_id, force=True))
 
     def submission_path(self, module_id, student_id, step="submitted"):
-        return self.root / step / student_id / module_id / f"{module_id}.ipynb"
+        return self.notebook_path(module_id, student_id, step)
 
     def submitted_students(self, module_id):
         base = self.root / "submitted"
