@@ -7,7 +7,8 @@ softmax over the queries, a fully masked row giving NaN or uniform weights (or N
 the backward pass: a 0/1 mask multiplied into the exponentials, empty rows picked by where), an unstable softmax,
 a causal mask off by one or aligned the wrong way, heads split by a reshape alone or merged in the wrong order, the
 key and value projections swapped, weights not averaged over the heads, the model width instead of the head width
-in the scale, and cross-attention that uses the query for the keys.
+in the scale, cross-attention that uses the query for the keys, a module mask not passed on to the heads, and an
+explicit scale=0.0 read as the default.
 """
 MUTANTS = [
     # ---- 1. masked_softmax
