@@ -79,8 +79,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal=Fa
     query: (..., L, E); key: (..., S, E); value: (..., S, Ev); Tensors or float arrays, leading dimensions
     broadcast (batch, heads). attn_mask: None or a BOOLEAN array/Tensor broadcastable to (..., L, S), True = may
     attend. is_causal: also apply causal_mask(L, S) (needs L == S); with attn_mask, a key must be allowed by
-    both (PyTorch raises when both are given). scale: default 1 / sqrt(E), as a Python float (the dtype of
-    the inputs is kept: float32 in, float32 out).
+    both (PyTorch raises when both are given). scale: None (the default) means 1 / sqrt(E), as a Python float (the
+    dtype of the inputs is kept: float32 in, float32 out); any given value, 0.0 included, replaces it.
     Returns (output (..., L, Ev), weights (..., L, S)): PyTorch returns only the output; the weights are
     returned too, for teaching. Each row of weights sums to 1 over the allowed keys; a query with no allowed key
     gets zero weights, a zero output and zero gradients. Composed from Tensor ops, so autograd flows.
@@ -113,7 +113,7 @@ class MultiHeadAttention(Module):
     Linear(embed_dim, embed_dim, bias), created in that order; head_dim = embed_dim // num_heads.
     forward(query (B, L, E), key (B, S, E) = query, value (B, S, E) = key, attn_mask=None, is_causal=False)
     -> (output (B, L, E), weights (B, L, S) averaged over the heads, as PyTorch's average_attn_weights=True).
-    attn_mask: boolean, True = may attend, (L, S) or (B, L, S). Heads: split (B, T, E) -> (B, T, H, D) ->
+    Inputs: Tensors or float arrays. attn_mask: boolean, True = may attend, (L, S) or (B, L, S). Heads: split (B, T, E) -> (B, T, H, D) ->
     (B, H, T, D); attention per head with scale 1/sqrt(D); merged back (B, H, L, D) -> (B, L, H, D) -> (B, L, E).
     Errors: embed_dim % num_heads != 0 raises ValueError.
     No dropout: PyTorch's third parameter is dropout=0.0, so pass bias by keyword (bias=False) in code meant to

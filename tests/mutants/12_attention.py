@@ -7,7 +7,8 @@ softmax over the queries, a fully masked row giving NaN or uniform weights (or N
 the backward pass: a 0/1 mask multiplied into the exponentials, empty rows picked by where), an unstable softmax,
 a causal mask off by one or aligned the wrong way, heads split by a reshape alone or merged in the wrong order, the
 key and value projections swapped, weights not averaged over the heads, the model width instead of the head width
-in the scale, and cross-attention that uses the query for the keys.
+in the scale, cross-attention that uses the query for the keys, a module mask not passed on to the heads, and an
+explicit scale=0.0 read as the default.
 """
 MUTANTS = [
     # ---- 1. masked_softmax
@@ -76,9 +77,14 @@ MUTANTS = [
          find="mask = attn_mask.data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)",
          replace="mask = (attn_mask.data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)) != 0",
          caught_by=["test_sdpa"]),
-    # only the hidden checks see it: both masks at once
+    # only the hidden checks see it: both masks at once (forward values, and the gradient check, so that a forward
+    # answered by the notebook's own attention_oracle does not hide it)
     dict(name="is_causal_replaces_attn_mask", cell="sdpa",
          find="mask = causal if mask is None else mask & causal", replace="mask = causal",
+         caught_by=["test_sdpa", "test_sdpa_gradients"]),
+    # only the hidden checks see it: scale=0.0 is falsy, so `scale or default` reads it as "use the default"
+    dict(name="scale_zero_read_as_default", cell="sdpa",
+         find="scale = 1.0 / math.sqrt(E) if scale is None else scale", replace="scale = scale or 1.0 / math.sqrt(E)",
          caught_by=["test_sdpa"]),
     # ---- 4. MultiHeadAttention
     dict(name="heads_split_by_reshape_alone", cell="multi_head_attention",
@@ -98,6 +104,10 @@ MUTANTS = [
     dict(name="scale_by_embed_dim_not_head_dim", cell="multi_head_attention",
          find="attn_mask=attn_mask, is_causal=is_causal)",
          replace="attn_mask=attn_mask, is_causal=is_causal, scale=1.0 / math.sqrt(self.embed_dim))",
+         caught_by=["test_mha", "test_mha_gradients"]),
+    # only the hidden checks see it: a mask given to the module never reaches the heads
+    dict(name="attn_mask_not_passed_on", cell="multi_head_attention",
+         find="attn_mask=attn_mask, is_causal=is_causal)", replace="attn_mask=None, is_causal=is_causal)",
          caught_by=["test_mha", "test_mha_gradients"]),
     # only the hidden checks see it: cross-attention
     dict(name="cross_attention_uses_query", cell="multi_head_attention",
