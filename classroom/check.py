@@ -58,6 +58,9 @@ def in_kernel_verdicts(source_nb):
     return found
 
 
+HINT_LENGTH = (20, 300)  # characters: says something, and fits the feedback page as one wrapped line
+
+
 def authoring_problems(source_nb):
     """Solution cells without delimiters, hidden blocks without a hint."""
     problems = []
@@ -74,6 +77,9 @@ def authoring_problems(source_nb):
                 if not block.hint:
                     problems.append(f"{name}: the hidden block at line {block.start} has no `# hint: <one line>` as its "
                                     "first line (what students read when it fails)")
+                elif not HINT_LENGTH[0] <= len(block.hint) <= HINT_LENGTH[1]:
+                    problems.append(f"{name}: the hint of the hidden block at line {block.start} has {len(block.hint)} "
+                                    f"characters; feedback shows {HINT_LENGTH[0]}-{HINT_LENGTH[1]} (one readable line)")
     return problems
 
 
