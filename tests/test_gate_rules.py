@@ -18,13 +18,21 @@ def test_a_solution_cell_without_delimiters_is_refused():
 
 
 def test_a_hidden_block_without_a_hint_is_refused():
-    hinted = _cell("assert_close(f(1), 2, 'one')\n### BEGIN HIDDEN TESTS\n# hint: try zero\n"
+    hinted = _cell("assert_close(f(1), 2, 'one')\n### BEGIN HIDDEN TESTS\n# hint: f(0) must be 1, not 0\n"
                    "assert_close(f(0), 1, 'zero')\n### END HIDDEN TESTS", "test_a", grade=True)
     bare = _cell("assert_close(f(1), 2, 'one')\n### BEGIN HIDDEN TESTS\nassert_close(f(0), 1, 'zero')\n"
                  "### END HIDDEN TESTS", "test_b", grade=True)
-    problems = authoring_problems(new_notebook(cells=[hinted, bare]))
+    terse = _cell("### BEGIN HIDDEN TESTS\n# hint: zero\nassert_close(f(0), 1, 'zero')\n### END HIDDEN TESTS",
+                  "test_c", grade=True)
+    essay = _cell("### BEGIN HIDDEN TESTS\n# hint: " + "x" * 301 + "\nassert_close(f(0), 1, 'zero')\n"
+                  "### END HIDDEN TESTS", "test_d", grade=True)
+    problems = authoring_problems(new_notebook(cells=[hinted, bare, terse, essay]))
     assert problems == ["test_b: the hidden block at line 2 has no `# hint: <one line>` as its first line "
-                        "(what students read when it fails)"]
+                        "(what students read when it fails)",
+                        "test_c: the hint of the hidden block at line 1 has 4 characters; feedback shows 20-300 "
+                        "(one readable line)",
+                        "test_d: the hint of the hidden block at line 1 has 301 characters; feedback shows 20-300 "
+                        "(one readable line)"]
 
 
 def test_verdicts_computed_in_the_kernel_are_refused():
