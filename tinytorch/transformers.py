@@ -11,7 +11,7 @@ from tinytorch.layers import Dropout, Linear, Module, Sequential
 from tinytorch.tensor import Tensor
 
 # What `from tinytorch import ...` offers from this module.
-__all__ = ["LayerNorm"]
+__all__ = ["LayerNorm", "MLP", "TransformerBlock"]
 
 
 def _tensor(x):
@@ -62,3 +62,50 @@ class LayerNorm(Module):
 
     def __repr__(self):
         return f"LayerNorm({self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine})"
+
+
+class MLP(Module):
+    """The transformer's position-wise feed-forward network (GPT-2's `mlp`): Dropout(fc2(GELU(fc1(x)))).
+
+    MLP(embed_dim, hidden_dim=None, dropout=0.0): fc1 = Linear(embed_dim, hidden_dim or 4 * embed_dim), act = GELU()
+    (tanh approximation), fc2 = Linear(hidden_dim, embed_dim), dropout = Dropout(dropout); created in that order.
+    forward(x): (..., embed_dim) -> (..., embed_dim), x's float dtype. Parameters: 2·E·H + H + E (H = hidden_dim).
+    """
+
+    def __init__(self, embed_dim, hidden_dim=None, dropout=0.0):
+        super().__init__()
+        hidden_dim = 4 * embed_dim if hidden_dim is None else hidden_dim
+        self.fc1 = Linear(embed_dim, hidden_dim)
+        self.act = GELU()
+        self.fc2 = Linear(hidden_dim, embed_dim)
+        self.dropout = Dropout(dropout)
+
+    def forward(self, x):
+        return self.dropout(self.fc2(self.act(self.fc1(x))))
+
+
+class TransformerBlock(Module):
+    """A pre-norm (GPT-2) decoder block: x = x + attn(ln1(x)), causal; then x = x + mlp(ln2(x)).
+
+    TransformerBlock(embed_dim, num_heads, mlp_ratio=4, dropout=0.0) creates, in this order: ln1 = LayerNorm(embed_dim),
+    attn = MultiHeadAttention(embed_dim, num_heads), ln2 = LayerNorm(embed_dim),
+    mlp = MLP(embed_dim, int(mlp_ratio * embed_dim), dropout), dropout = Dropout(dropout) (on the attention branch).
+    forward(x): (B, T, E), batch first -> (B, T, E); position t attends to positions 0..t only (is_causal=True).
+    Parameters: 4·E² + 4·E (attention) + 2·r·E² + r·E + E (MLP, r = mlp_ratio) + 4·E (two LayerNorms).
+    Errors: embed_dim not divisible by num_heads raises ValueError (MultiHeadAttention).
+    Source: Radford et al., "Language Models are Unsupervised Multitask Learners" (GPT-2, 2019), section 2.3.
+    """
+
+    def __init__(self, embed_dim, num_heads, mlp_ratio=4, dropout=0.0):
+        super().__init__()
+        self.ln1 = LayerNorm(embed_dim)
+        self.attn = MultiHeadAttention(embed_dim, num_heads)
+        self.ln2 = LayerNorm(embed_dim)
+        self.mlp = MLP(embed_dim, int(mlp_ratio * embed_dim), dropout)
+        self.dropout = Dropout(dropout)
+
+    def forward(self, x):
+        x = _tensor(x)
+        x = x + self.dropout(self.attn(self.ln1(x), is_causal=True)[0])
+        x = x + self.mlp(self.ln2(x))
+        return x

@@ -29,11 +29,51 @@ MUTANTS = [
     dict(name="last_axis_only", cell="layer_norm",
          find="axes = tuple(range(-n, 0))", replace="axes = -1",
          caught_by=["test_layer_norm", "test_layer_norm_gradients"]),
-    # only the hidden gradient checks see it: gradients with respect to weight and bias
+    # only the hidden gradient checks see it: gradients with respect to weight and bias (also in a block)
     dict(name="affine_parameters_detached", cell="layer_norm",
          find="out = out * self.weight + self.bias", replace="out = out * self.weight.detach() + self.bias.detach()",
-         caught_by=["test_layer_norm_gradients"]),
+         caught_by=["test_layer_norm_gradients", "test_block_gradients"]),
     dict(name="bias_added_before_the_scale", cell="layer_norm",
          find="out = out * self.weight + self.bias", replace="out = (out + self.bias) * self.weight",
          caught_by=["test_layer_norm"]),
+
+    # ---- 2. MLP
+    dict(name="relu_not_gelu", cell="mlp",
+         find="self.act = GELU()", replace="from tinytorch.activations import ReLU\n        self.act = ReLU()",
+         caught_by=["test_mlp", "test_block"]),
+    dict(name="hidden_defaults_to_embed_dim", cell="mlp",
+         find="hidden_dim = 4 * embed_dim if hidden_dim is None else hidden_dim",
+         replace="hidden_dim = embed_dim if hidden_dim is None else hidden_dim",
+         caught_by=["test_mlp"]),
+    # only the hidden checks see it: an explicit hidden_dim (and the block's mlp_ratio)
+    dict(name="hidden_dim_ignored", cell="mlp",
+         find="hidden_dim = 4 * embed_dim if hidden_dim is None else hidden_dim", replace="hidden_dim = 4 * embed_dim",
+         caught_by=["test_mlp", "test_block"]),
+    # only the hidden checks see it: dropout in training
+    dict(name="output_dropout_missing", cell="mlp",
+         find="return self.dropout(self.fc2(self.act(self.fc1(x))))", replace="return self.fc2(self.act(self.fc1(x)))",
+         caught_by=["test_mlp"]),
+    # ---- 3. TransformerBlock
+    dict(name="post_norm", cell="transformer_block",
+         find="x = x + self.dropout(self.attn(self.ln1(x), is_causal=True)[0])\n        x = x + self.mlp(self.ln2(x))",
+         replace="x = self.ln1(x + self.dropout(self.attn(x, is_causal=True)[0]))\n        x = self.ln2(x + self.mlp(x))",
+         caught_by=["test_block", "test_block_gradients"]),
+    dict(name="attention_residual_missing", cell="transformer_block",
+         find="x = x + self.dropout(self.attn(", replace="x = self.dropout(self.attn(",
+         caught_by=["test_block", "test_block_gradients"]),
+    dict(name="mlp_residual_missing", cell="transformer_block",
+         find="x = x + self.mlp(self.ln2(x))", replace="x = self.mlp(self.ln2(x))",
+         caught_by=["test_block", "test_block_gradients"]),
+    # the future leaks into every position
+    dict(name="is_causal_forgotten", cell="transformer_block",
+         find="is_causal=True)[0]", replace="is_causal=False)[0]",
+         caught_by=["test_block", "test_block_gradients"]),
+    dict(name="ln1_used_for_both_branches", cell="transformer_block",
+         find="self.mlp(self.ln2(x))", replace="self.mlp(self.ln1(x))",
+         caught_by=["test_block", "test_block_gradients"]),
+    # only the hidden checks see it: mlp_ratio=2
+    dict(name="mlp_ratio_ignored", cell="transformer_block",
+         find="self.mlp = MLP(embed_dim, int(mlp_ratio * embed_dim), dropout)",
+         replace="self.mlp = MLP(embed_dim, 4 * embed_dim, dropout)",
+         caught_by=["test_block"]),
 ]
