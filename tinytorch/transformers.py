@@ -11,7 +11,7 @@ from tinytorch.layers import Dropout, Linear, Module, Sequential
 from tinytorch.tensor import Tensor
 
 # What `from tinytorch import ...` offers from this module.
-__all__ = ["LayerNorm", "MLP", "TransformerBlock"]
+__all__ = ["LayerNorm", "MLP", "TransformerBlock", "GPT"]
 
 
 def _tensor(x):
@@ -109,3 +109,51 @@ class TransformerBlock(Module):
         x = x + self.dropout(self.attn(self.ln1(x), is_causal=True)[0])
         x = x + self.mlp(self.ln2(x))
         return x
+
+
+class GPT(Module):
+    """A decoder-only transformer language model (GPT-2's architecture, nanoGPT's structure).
+
+    GPT(vocab_size, embed_dim, num_layers, num_heads, max_seq_len, dropout=0.0, tie_weights=False) creates, in order:
+    tok_emb = Embedding(vocab_size, embed_dim), pos_emb = PositionalEmbedding(max_seq_len, embed_dim),
+    drop = Dropout(dropout), blocks = Sequential of num_layers TransformerBlock(embed_dim, num_heads, 4, dropout),
+    ln_f = LayerNorm(embed_dim), lm_head = Linear(embed_dim, vocab_size, bias=False). tie_weights=True makes
+    lm_head.weight THE SAME Tensor as tok_emb.weight (V, E), used transposed; parameters() counts it once.
+    Parameters: V·E + max_seq_len·E + num_layers·(12·E² + 13·E) + 2·E, plus E·V when untied.
+    Initialization: each layer's PyTorch default (no GPT-2 re-initialization).
+    forward(idx): int ids (B, T) (array or integer Tensor), T <= max_seq_len -> logits (B, T, vocab_size), float32;
+    logits[b, t] scores the token at t + 1 and depends on idx[b, :t + 1] only (causal).
+    Errors: ids not 2-D, or T > max_seq_len, raise ValueError (naming T and max_seq_len).
+    Sources: Radford et al. 2018 (GPT) and 2019 (GPT-2); Press & Wolf 2017 (weight tying).
+    """
+
+    def __init__(self, vocab_size, embed_dim, num_layers, num_heads, max_seq_len, dropout=0.0, tie_weights=False):
+        super().__init__()
+        self.vocab_size, self.embed_dim, self.num_layers = int(vocab_size), int(embed_dim), int(num_layers)
+        self.num_heads, self.max_seq_len, self.tie_weights = int(num_heads), int(max_seq_len), bool(tie_weights)
+        self.tok_emb = Embedding(vocab_size, embed_dim)
+        self.pos_emb = PositionalEmbedding(max_seq_len, embed_dim)
+        self.drop = Dropout(dropout)
+        self.blocks = Sequential(*[TransformerBlock(embed_dim, num_heads, 4, dropout) for _ in range(num_layers)])
+        self.ln_f = LayerNorm(embed_dim)
+        self.lm_head = Linear(embed_dim, vocab_size, bias=False)
+        if self.tie_weights:
+            self.lm_head.weight = self.tok_emb.weight              # the same Tensor (V, E), used transposed
+
+    def forward(self, idx):
+        idx = idx.data if isinstance(idx, Tensor) else np.asarray(idx)
+        if idx.ndim != 2:
+            raise ValueError(f"GPT expects token ids of shape (B, T), got shape {idx.shape}")
+        if idx.shape[1] > self.max_seq_len:
+            raise ValueError(f"GPT: a sequence of {idx.shape[1]} tokens is longer than max_seq_len={self.max_seq_len} "
+                             f"(crop the context to its last {self.max_seq_len} tokens)")
+        x = self.drop(self.pos_emb(self.tok_emb(idx)))
+        x = self.blocks(x)
+        x = self.ln_f(x)
+        if self.tie_weights:
+            return x @ self.lm_head.weight.transpose()
+        return self.lm_head(x)
+
+    def __repr__(self):
+        return (f"GPT(vocab_size={self.vocab_size}, embed_dim={self.embed_dim}, num_layers={self.num_layers}, "
+                f"num_heads={self.num_heads}, max_seq_len={self.max_seq_len}, tie_weights={self.tie_weights})")

@@ -67,7 +67,7 @@ MUTANTS = [
     # the future leaks into every position
     dict(name="is_causal_forgotten", cell="transformer_block",
          find="is_causal=True)[0]", replace="is_causal=False)[0]",
-         caught_by=["test_block", "test_block_gradients"]),
+         caught_by=["test_block", "test_block_gradients", "test_gpt_causality"]),
     dict(name="ln1_used_for_both_branches", cell="transformer_block",
          find="self.mlp(self.ln2(x))", replace="self.mlp(self.ln1(x))",
          caught_by=["test_block", "test_block_gradients"]),
@@ -76,4 +76,21 @@ MUTANTS = [
          find="self.mlp = MLP(embed_dim, int(mlp_ratio * embed_dim), dropout)",
          replace="self.mlp = MLP(embed_dim, 4 * embed_dim, dropout)",
          caught_by=["test_block"]),
+    # ---- 4. GPT
+    dict(name="positional_embedding_missing", cell="gpt",
+         find="x = self.drop(self.pos_emb(self.tok_emb(idx)))", replace="x = self.drop(self.tok_emb(idx))",
+         caught_by=["test_gpt", "test_gpt_gradients"]),
+    # the head reads the un-normalized residual stream
+    dict(name="ln_f_skipped", cell="gpt",
+         find="x = self.ln_f(x)", replace="x = x",
+         caught_by=["test_gpt", "test_gpt_gradients"]),
+    # a model that ignores its context: only the hidden causality checks (an earlier token changes) see it there
+    dict(name="blocks_skipped", cell="gpt",
+         find="x = self.blocks(x)", replace="x = x",
+         caught_by=["test_gpt", "test_gpt_gradients", "test_gpt_causality"]),
+    # only the hidden checks see it: tie_weights=True
+    dict(name="tied_head_copies_the_table", cell="gpt",
+         find="self.lm_head.weight = self.tok_emb.weight",
+         replace="self.lm_head.weight = Tensor(self.tok_emb.weight.data.copy(), requires_grad=True)",
+         caught_by=["test_gpt", "test_gpt_gradients"]),
 ]
