@@ -11,7 +11,7 @@ from tinytorch.layers import Dropout, Linear, Module, Sequential
 from tinytorch.tensor import Tensor
 
 # What `from tinytorch import ...` offers from this module.
-__all__ = ["LayerNorm", "MLP", "TransformerBlock", "GPT"]
+__all__ = ["LayerNorm", "MLP", "TransformerBlock", "GPT", "generate"]
 
 
 def _tensor(x):
@@ -157,3 +157,43 @@ class GPT(Module):
     def __repr__(self):
         return (f"GPT(vocab_size={self.vocab_size}, embed_dim={self.embed_dim}, num_layers={self.num_layers}, "
                 f"num_heads={self.num_heads}, max_seq_len={self.max_seq_len}, tie_weights={self.tie_weights})")
+
+
+def generate(model, idx, max_new_tokens, temperature=1.0, top_k=None, seed=None):
+    """Autoregressive sampling: append max_new_tokens tokens to each sequence of idx (nanoGPT's generate).
+
+    model: a module with `max_seq_len` whose forward maps int ids (B, T) to logits (B, T, V). idx: int ids (B, T)
+    (array, list or integer Tensor); not modified. Each step: context = the last max_seq_len tokens; logits of the
+    last position / temperature; with top_k, logits below the k-th largest of their row are dropped (ties at the
+    k-th value are all kept); probs = softmax (float64); one token drawn per row with
+    np.random.default_rng(seed), created once (same seed -> same tokens). Runs under no_grad in eval mode and
+    restores the model's training mode.
+    Returns an int64 np.ndarray (B, T + max_new_tokens) starting with idx.
+    Errors: temperature <= 0 or top_k < 1 raise ValueError (top_k=1 is greedy decoding).
+    """
+    if not temperature > 0:
+        raise ValueError(f"generate: temperature must be > 0, got {temperature} (for greedy decoding pass top_k=1)")
+    if top_k is not None and top_k < 1:
+        raise ValueError(f"generate: top_k must be None or >= 1, got {top_k}")
+    idx = np.array(idx.data if isinstance(idx, Tensor) else idx, dtype=np.int64)   # a copy: the prompt stays as it is
+    if idx.ndim != 2:
+        raise ValueError(f"generate expects token ids of shape (B, T), got shape {idx.shape}")
+    rng = np.random.default_rng(seed)
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            for _ in range(max_new_tokens):
+                context = idx[:, -model.max_seq_len:]
+                logits = model(context).data[:, -1, :].astype(np.float64) / temperature
+                if top_k is not None:
+                    kth = np.sort(logits, axis=-1)[:, -min(top_k, logits.shape[-1])][:, None]
+                    logits = np.where(logits < kth, -np.inf, logits)      # ties with the k-th are kept
+                probs = np.exp(logits - logits.max(axis=-1, keepdims=True))
+                probs /= probs.sum(axis=-1, keepdims=True)
+                u = rng.random((idx.shape[0], 1))
+                nxt = np.minimum((probs.cumsum(axis=-1) < u).sum(axis=-1), probs.shape[-1] - 1)   # inverse CDF
+                idx = np.concatenate([idx, nxt[:, None].astype(np.int64)], axis=1)
+    finally:
+        model.train(was_training)
+    return idx

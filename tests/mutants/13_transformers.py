@@ -2,7 +2,10 @@
 
 The seed project's bug is here by name: LayerNorm whose variance (or mean) is a constant to autograd (right forward,
 wrong gradient). Also: the unbiased variance, eps outside the square root, normalizing over the wrong axes, affine
-parameters cut from the graph or applied in the wrong order.
+parameters cut from the graph; an MLP with ReLU or an ignored hidden width; post-norm, a missing residual,
+the causal mask forgotten, one LayerNorm for both branches, mlp_ratio ignored; a GPT without positions, without ln_f,
+without its blocks, or whose tied head copies the table; generation that ignores the seed, does not crop the context (or keeps its first tokens),
+keeps one token too many in top-k, samples greedily, skips the softmax or ignores the temperature.
 """
 MUTANTS = [
     # ---- 1. LayerNorm
@@ -33,26 +36,15 @@ MUTANTS = [
     dict(name="affine_parameters_detached", cell="layer_norm",
          find="out = out * self.weight + self.bias", replace="out = out * self.weight.detach() + self.bias.detach()",
          caught_by=["test_layer_norm_gradients", "test_block_gradients"]),
-    dict(name="bias_added_before_the_scale", cell="layer_norm",
-         find="out = out * self.weight + self.bias", replace="out = (out + self.bias) * self.weight",
-         caught_by=["test_layer_norm"]),
 
     # ---- 2. MLP
     dict(name="relu_not_gelu", cell="mlp",
          find="self.act = GELU()", replace="from tinytorch.activations import ReLU\n        self.act = ReLU()",
          caught_by=["test_mlp", "test_block"]),
-    dict(name="hidden_defaults_to_embed_dim", cell="mlp",
-         find="hidden_dim = 4 * embed_dim if hidden_dim is None else hidden_dim",
-         replace="hidden_dim = embed_dim if hidden_dim is None else hidden_dim",
-         caught_by=["test_mlp"]),
     # only the hidden checks see it: an explicit hidden_dim (and the block's mlp_ratio)
     dict(name="hidden_dim_ignored", cell="mlp",
          find="hidden_dim = 4 * embed_dim if hidden_dim is None else hidden_dim", replace="hidden_dim = 4 * embed_dim",
          caught_by=["test_mlp", "test_block"]),
-    # only the hidden checks see it: dropout in training
-    dict(name="output_dropout_missing", cell="mlp",
-         find="return self.dropout(self.fc2(self.act(self.fc1(x))))", replace="return self.fc2(self.act(self.fc1(x)))",
-         caught_by=["test_mlp"]),
     # ---- 3. TransformerBlock
     dict(name="post_norm", cell="transformer_block",
          find="x = x + self.dropout(self.attn(self.ln1(x), is_causal=True)[0])\n        x = x + self.mlp(self.ln2(x))",
@@ -93,4 +85,33 @@ MUTANTS = [
          find="self.lm_head.weight = self.tok_emb.weight",
          replace="self.lm_head.weight = Tensor(self.tok_emb.weight.data.copy(), requires_grad=True)",
          caught_by=["test_gpt", "test_gpt_gradients"]),
+    # ---- 5. generate
+    dict(name="seed_ignored", cell="generate",
+         find="rng = np.random.default_rng(seed)", replace="rng = np.random.default_rng()",
+         caught_by=["test_generate"]),
+    # the model refuses the longer context
+    dict(name="context_not_cropped", cell="generate",
+         find="context = idx[:, -model.max_seq_len:]", replace="context = idx",
+         caught_by=["test_generate"]),
+    # only the hidden checks see it: a prompt longer than max_seq_len (the visible ones never exceed it by a step)
+    dict(name="context_cropped_to_its_first_tokens", cell="generate",
+         find="context = idx[:, -model.max_seq_len:]", replace="context = idx[:, :model.max_seq_len]",
+         caught_by=["test_generate"]),
+    dict(name="top_k_keeps_one_too_many", cell="generate",
+         find="[:, -min(top_k, logits.shape[-1])]", replace="[:, -min(top_k + 1, logits.shape[-1])]",
+         caught_by=["test_generate", "test_generate_sampling"]),
+    # sampling asked, argmax given
+    dict(name="greedy_when_sampling", cell="generate",
+         find="nxt = np.minimum((probs.cumsum(axis=-1) < u).sum(axis=-1), probs.shape[-1] - 1)",
+         replace="nxt = probs.argmax(axis=-1)",
+         caught_by=["test_generate_sampling"]),
+    # the scores used as weights without the exponential
+    dict(name="sampled_from_logits_without_softmax", cell="generate",
+         find="probs = np.exp(logits - logits.max(axis=-1, keepdims=True))",
+         replace="probs = logits - logits.min(axis=-1, keepdims=True)",
+         caught_by=["test_generate_sampling"]),
+    # only the hidden checks see it: temperature 0.5 and 2
+    dict(name="temperature_ignored", cell="generate",
+         find=".astype(np.float64) / temperature", replace=".astype(np.float64)",
+         caught_by=["test_generate_sampling"]),
 ]
