@@ -12,3 +12,4 @@ from tinytorch.datasets import ChecksumError, read_idx, write_idx, default_cache
 from tinytorch.tokenization import PAD, BOS, EOS, UNK, SPECIAL_TOKENS, PAD_ID, BOS_ID, EOS_ID, UNK_ID, REPLACEMENT_CHAR, Tokenizer, CharTokenizer, pretokenize, count_pairs, merge_pair, BPETokenizer
 from tinytorch.embeddings import embedding, Embedding, PositionalEmbedding, sinusoidal_positional_encoding, SinusoidalPositionalEncoding
 from tinytorch.attention import masked_softmax, causal_mask, scaled_dot_product_attention, MultiHeadAttention
+from tinytorch.transformers import LayerNorm, MLP, TransformerBlock, GPT, generate

@@ -1,0 +1,114 @@
+"""Plausible wrong implementations of 13_transformers; `make check` proves the tests catch each one.
+
+The seed project's bug is here by name: LayerNorm whose variance (or mean) is a constant to autograd (right forward,
+wrong gradient). Also: the unbiased variance, eps outside the square root, normalizing over the wrong axes, affine
+parameters cut from the graph; an MLP with ReLU or an ignored hidden width; post-norm, a missing residual, the causal
+mask forgotten, mlp_ratio ignored; a GPT without positions, without ln_f, without its blocks, or whose tied head
+copies the table; generation that ignores the seed, does not crop the context (or keeps its first tokens), keeps one
+token too many in top-k, samples greedily, skips the softmax or ignores the temperature.
+"""
+MUTANTS = [
+    # ---- 1. LayerNorm
+    # the seed project's bug: the forward is right, the gradient misses the variance's term
+    dict(name="variance_detached", cell="layer_norm",
+         find="var = (centered * centered).mean(axis=axes, keepdims=True)",
+         replace="var = (centered * centered).mean(axis=axes, keepdims=True).detach()",
+         caught_by=["test_layer_norm_gradients"]),
+    dict(name="mean_detached", cell="layer_norm",
+         find="centered = x - mean", replace="centered = x - mean.detach()",
+         caught_by=["test_layer_norm_gradients"]),
+    dict(name="unbiased_variance", cell="layer_norm",
+         find="var = (centered * centered).mean(axis=axes, keepdims=True)",
+         replace="var = (centered * centered).sum(axis=axes, keepdims=True) * (1.0 / (int(np.prod(self.normalized_shape)) - 1))",
+         caught_by=["test_layer_norm", "test_layer_norm_gradients"]),
+    # only the hidden forward checks see it: a variance comparable to eps
+    dict(name="eps_outside_sqrt", cell="layer_norm",
+         find="out = centered * (var + self.eps) ** -0.5", replace="out = centered * (var ** 0.5 + self.eps) ** -1",
+         caught_by=["test_layer_norm"]),
+    dict(name="normalized_over_the_batch", cell="layer_norm",
+         find="axes = tuple(range(-n, 0))", replace="axes = 0",
+         caught_by=["test_layer_norm", "test_layer_norm_gradients"]),
+    # only the hidden checks see it: normalized_shape of two dimensions
+    dict(name="last_axis_only", cell="layer_norm",
+         find="axes = tuple(range(-n, 0))", replace="axes = -1",
+         caught_by=["test_layer_norm", "test_layer_norm_gradients"]),
+    # only the hidden gradient checks see it: gradients with respect to weight and bias (also in a block)
+    dict(name="affine_parameters_detached", cell="layer_norm",
+         find="out = out * self.weight + self.bias", replace="out = out * self.weight.detach() + self.bias.detach()",
+         caught_by=["test_layer_norm_gradients", "test_block_gradients"]),
+
+    # ---- 2. MLP
+    dict(name="relu_not_gelu", cell="mlp",
+         find="self.act = GELU()", replace="from tinytorch.activations import ReLU\n        self.act = ReLU()",
+         caught_by=["test_mlp", "test_block"]),
+    # only the hidden checks see it: an explicit hidden_dim (and the block's mlp_ratio)
+    dict(name="hidden_dim_ignored", cell="mlp",
+         find="hidden_dim = 4 * embed_dim if hidden_dim is None else hidden_dim", replace="hidden_dim = 4 * embed_dim",
+         caught_by=["test_mlp", "test_block"]),
+    # ---- 3. TransformerBlock
+    dict(name="post_norm", cell="transformer_block",
+         find="x = x + self.dropout(self.attn(self.ln1(x), is_causal=True)[0])\n        x = x + self.mlp(self.ln2(x))",
+         replace="x = self.ln1(x + self.dropout(self.attn(x, is_causal=True)[0]))\n        x = self.ln2(x + self.mlp(x))",
+         caught_by=["test_block", "test_block_gradients"]),
+    dict(name="attention_residual_missing", cell="transformer_block",
+         find="x = x + self.dropout(self.attn(", replace="x = self.dropout(self.attn(",
+         caught_by=["test_block", "test_block_gradients"]),
+    dict(name="mlp_residual_missing", cell="transformer_block",
+         find="x = x + self.mlp(self.ln2(x))", replace="x = self.mlp(self.ln2(x))",
+         caught_by=["test_block", "test_block_gradients"]),
+    # the future leaks into every position
+    dict(name="is_causal_forgotten", cell="transformer_block",
+         find="is_causal=True)[0]", replace="is_causal=False)[0]",
+         caught_by=["test_block", "test_block_gradients", "test_gpt_causality"]),
+    # only the hidden checks see it: mlp_ratio=2
+    dict(name="mlp_ratio_ignored", cell="transformer_block",
+         find="self.mlp = MLP(embed_dim, int(mlp_ratio * embed_dim), dropout)",
+         replace="self.mlp = MLP(embed_dim, 4 * embed_dim, dropout)",
+         caught_by=["test_block"]),
+    # ---- 4. GPT
+    dict(name="positional_embedding_missing", cell="gpt",
+         find="x = self.drop(self.pos_emb(self.tok_emb(idx)))", replace="x = self.drop(self.tok_emb(idx))",
+         caught_by=["test_gpt", "test_gpt_gradients"]),
+    # the head reads the un-normalized residual stream
+    dict(name="ln_f_skipped", cell="gpt",
+         find="x = self.ln_f(x)", replace="x = x",
+         caught_by=["test_gpt", "test_gpt_gradients"]),
+    # a model that ignores its context: only the hidden causality checks (an earlier token changes) see it there
+    dict(name="blocks_skipped", cell="gpt",
+         find="x = self.blocks(x)", replace="x = x",
+         caught_by=["test_gpt", "test_gpt_gradients", "test_gpt_causality"]),
+    # only the hidden checks see it: tie_weights=True
+    dict(name="tied_head_copies_the_table", cell="gpt",
+         find="self.lm_head.weight = self.tok_emb.weight",
+         replace="self.lm_head.weight = Tensor(self.tok_emb.weight.data.copy(), requires_grad=True)",
+         caught_by=["test_gpt", "test_gpt_gradients"]),
+    # ---- 5. generate
+    dict(name="seed_ignored", cell="generate",
+         find="rng = np.random.default_rng(seed)", replace="rng = np.random.default_rng()",
+         caught_by=["test_generate"]),
+    # the model refuses the longer context
+    dict(name="context_not_cropped", cell="generate",
+         find="context = idx[:, -model.max_seq_len:]", replace="context = idx",
+         caught_by=["test_generate"]),
+    # only the hidden checks see it: a prompt longer than max_seq_len (the visible ones never exceed it by a step)
+    dict(name="context_cropped_to_its_first_tokens", cell="generate",
+         find="context = idx[:, -model.max_seq_len:]", replace="context = idx[:, :model.max_seq_len]",
+         caught_by=["test_generate"]),
+    dict(name="top_k_keeps_one_too_many", cell="generate",
+         find="[:, -min(top_k, logits.shape[-1])]", replace="[:, -min(top_k + 1, logits.shape[-1])]",
+         caught_by=["test_generate", "test_generate_sampling"]),
+    # sampling asked, argmax given
+    dict(name="greedy_when_sampling", cell="generate",
+         find="nxt = np.minimum((probs.cumsum(axis=-1) < u).sum(axis=-1), probs.shape[-1] - 1)",
+         replace="nxt = probs.argmax(axis=-1)",
+         caught_by=["test_generate_sampling"]),
+    # the scores used as weights without the exponential
+    dict(name="sampled_from_logits_without_softmax", cell="generate",
+         find="probs = np.exp(logits - logits.max(axis=-1, keepdims=True))",
+         replace="probs = logits - logits.min(axis=-1, keepdims=True)",
+         caught_by=["test_generate_sampling"]),
+    # only the hidden checks see it: temperature 0.5 and 2
+    dict(name="temperature_ignored", cell="generate",
+         find=".astype(np.float64) / temperature", replace=".astype(np.float64)",
+         caught_by=["test_generate_sampling"]),
+]
