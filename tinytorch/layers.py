@@ -91,7 +91,8 @@ class Linear(Module):
     Attributes:
         weight: Tensor (in_features, out_features), float32, requires_grad=True, ~ U(-1/√in, 1/√in).
         bias: Tensor (out_features,), float32, requires_grad=True, ~ U(-1/√in, 1/√in); None if bias=False.
-    forward(x): x of shape (..., in_features) -> (..., out_features); ValueError if the last dim is wrong.
+    forward(x): x of shape (..., in_features) -> (..., out_features); ValueError naming in_features if the
+        last dim is not in_features (or x is 0-d).
     Cost: 2·(rows of x)·in·out FLOPs.
     """
 

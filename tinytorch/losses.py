@@ -110,7 +110,8 @@ class BinaryCrossEntropyLoss(Loss):
         probs: Tensor of any shape with values in [0, 1] (the output of a sigmoid, NOT logits).
         targets: Tensor/array of the SAME shape, values in {0, 1} (converted to probs' dtype).
         Returns a scalar Tensor, the mean over all elements.
-        Raises ValueError if the shapes differ or any prob lies outside [0, 1].
+        Raises ValueError if the shapes differ or any prob lies outside [0, 1] (the message says to apply a
+        sigmoid first).
     """
 
     def __init__(self, eps=1e-7):

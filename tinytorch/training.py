@@ -85,8 +85,8 @@ class Trainer:
         """One pass over `batches` (iterable of (x, y)); returns the mean batch loss (float).
 
         Per batch: zero_grad, forward, loss, backward, clip (if grad_clip), lr = scheduler(step) (if scheduler),
-        optimizer.step(), step += 1. Afterwards epoch += 1 and history gets
-        dict(epoch, train_loss, lr, seconds). ValueError if `batches` is empty.
+        optimizer.step(), step += 1. Afterwards epoch += 1 and history gets dict(epoch=self.epoch,
+        train_loss=<returned value>, lr=optimizer.lr, seconds=<since start>). ValueError if `batches` is empty.
         """
         start = time.perf_counter()
         self.model.train()
@@ -153,7 +153,8 @@ class Trainer:
     def load_checkpoint(self, path):
         """Restore a checkpoint written by save_checkpoint, in place.
 
-        ValueError (and nothing changed) if the number of parameters or any parameter's shape differs.
+        ValueError (and nothing changed) if the number of parameters or any parameter's shape differs; the
+        message names the parameter and both shapes.
         """
         with np.load(path) as ckpt:
             saved = {name: ckpt[name] for name in ckpt.files}

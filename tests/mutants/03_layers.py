@@ -79,4 +79,12 @@ MUTANTS = [
     dict(name="flatten_drops_batch_dim", cell="sequential",
          find="return x.reshape(x.shape[0], -1)", replace="return x.reshape(-1)",
          caught_by=["test_sequential_flatten"]),
+    # only the hidden checks see these two: the numbers are right, but the graph is cut / the data copied
+    dict(name="flatten_rewraps_data_cuts_graph", cell="sequential",
+         find="return x.reshape(x.shape[0], -1)", replace="return Tensor(x.data.reshape(x.shape[0], -1))",
+         caught_by=["test_sequential_flatten"]),
+    dict(name="flatten_copies_row_by_row", cell="sequential",
+         find="return x.reshape(x.shape[0], -1)",
+         replace="from tinytorch.tensor import stack\n        return stack([x[i].reshape(-1) for i in range(x.shape[0])])",
+         caught_by=["test_sequential_flatten"]),
 ]

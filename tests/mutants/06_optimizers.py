@@ -75,4 +75,14 @@ MUTANTS = [
     dict(name="adamw_decay_sign", cell="adamw",
          find="p.data *= 1 - self.lr * self.weight_decay", replace="p.data *= 1 + self.lr * self.weight_decay",
          caught_by=["test_adamw"]),
+    # right values, but a new buffer every step: only the hidden identity check of the state buffers sees these
+    dict(name="sgd_momentum_buffer_rebound", cell="sgd",
+         find="v *= self.momentum\n                v += g\n",
+         replace="v = self.momentum * v + g\n                state[\"momentum_buffer\"] = v\n",
+         caught_by=["test_skip_and_in_place"]),
+    dict(name="adam_moments_rebound", cell="adam",
+         find="m *= beta1\n        m += (1 - beta1) * g\n        v *= beta2\n        v += (1 - beta2) * (g * g)\n",
+         replace="m = beta1 * m + (1 - beta1) * g\n        v = beta2 * v + (1 - beta2) * (g * g)\n"
+                 "        state[\"exp_avg\"], state[\"exp_avg_sq\"] = m, v\n",
+         caught_by=["test_skip_and_in_place"]),
 ]
