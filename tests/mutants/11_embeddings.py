@@ -12,6 +12,10 @@ MUTANTS = [
     dict(name="range_check_off_by_one", cell="embedding_lookup",
          find="bad = ids[(ids < 0) | (ids >= num_embeddings)]", replace="bad = ids[(ids < 0) | (ids > num_embeddings)]",
          caught_by=["test_embedding_lookup"]),
+    # the message names the largest bad id, not the first: right whenever a single id is bad (as in the visible checks)
+    dict(name="first_bad_id_not_named", cell="embedding_lookup",
+         find="bad.flat[0]", replace="bad.max()",
+         caught_by=["test_embedding_lookup"]),
     dict(name="ids_flattened", cell="embedding_lookup",
          find="rows = weight[ids]", replace="rows = weight[ids.reshape(-1)]",
          caught_by=["test_embedding_lookup"]),
@@ -56,6 +60,11 @@ MUTANTS = [
     dict(name="init_private_generator", cell="embedding_module",
          find="w = np.random.standard_normal(", replace="w = np.random.default_rng().standard_normal(",
          caught_by=["test_embedding_module"]),
+    # the right shape and distribution, but drawn (D, V) and transposed: other numbers than the documented draw
+    dict(name="init_drawn_transposed", cell="embedding_module",
+         find="w = np.random.standard_normal((self.num_embeddings, self.embedding_dim)).astype(np.float32)",
+         replace="w = np.random.standard_normal((self.embedding_dim, self.num_embeddings)).T.astype(np.float32)",
+         caught_by=["test_embedding_module"]),
     dict(name="module_negative_padding_idx_not_normalized", cell="embedding_module",
          find="            if padding_idx < 0:\n                padding_idx += self.num_embeddings\n", replace="",
          caught_by=["test_embedding_module"]),
@@ -71,6 +80,15 @@ MUTANTS = [
          caught_by=["test_positional_embedding", "test_sinusoidal_module"]),
     dict(name="positional_init_gpt2_scale", cell="positional_embedding",
          find="w = np.random.standard_normal((self.max_len", replace="w = 0.01 * np.random.standard_normal((self.max_len",
+         caught_by=["test_positional_embedding"]),
+    # a wrong last dim usually fails in the broadcast anyway (a ValueError naming the shapes), but a last dim of 1
+    # broadcasts silently
+    dict(name="last_dim_not_checked", cell="positional_embedding",
+         find="if x.ndim < 2 or x.shape[-1] != dim:", replace="if x.ndim < 2:",
+         caught_by=["test_positional_embedding", "test_sinusoidal_module"]),
+    # a 1-D x then fails on x.shape[-2] with an IndexError instead of the documented ValueError
+    dict(name="ndim_not_checked", cell="positional_embedding",
+         find="if x.ndim < 2 or x.shape[-1] != dim:", replace="if x.shape[-1] != dim:",
          caught_by=["test_positional_embedding"]),
     # --- the sinusoidal table -----------------------------------------------------------------------------------
     dict(name="sin_cos_swapped", cell="sinusoidal_table",
@@ -94,5 +112,10 @@ MUTANTS = [
     dict(name="buffer_requires_grad", cell="sinusoidal_module",
          find="self.pe = Tensor(sinusoidal_positional_encoding(self.max_len, self.dim))",
          replace="self.pe = Tensor(sinusoidal_positional_encoding(self.max_len, self.dim), requires_grad=True)",
+         caught_by=["test_sinusoidal_module"]),
+    # the module checks the length but compares x's last dim with itself: a last dim of 1 broadcasts silently
+    dict(name="sinusoidal_module_skips_dim_check", cell="sinusoidal_module",
+         find='_sequence_length(x, self.max_len, self.dim, "SinusoidalPositionalEncoding")',
+         replace='_sequence_length(x, self.max_len, x.shape[-1], "SinusoidalPositionalEncoding")',
          caught_by=["test_sinusoidal_module"]),
 ]
