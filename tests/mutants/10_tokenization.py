@@ -92,6 +92,10 @@ MUTANTS = [
          find="symbols = tuple(ch if ch in self.stoi else None for ch in chunk)",
          replace="symbols = tuple(ch for ch in chunk if ch in self.stoi)",
          caught_by=["test_bpe_encode"]),
+    # ids through a NumPy array: NumPy integers, not the Python ints the docstring promises (only the hidden type check sees it)
+    dict(name="encode_numpy_ints", cell="bpe_tokenizer",
+         find="ids += done[chunk]", replace="ids += list(np.array(done[chunk], dtype=np.int64))",
+         caught_by=["test_bpe_encode"]),
     # the whole text as one chunk: merges learned inside runs of spaces reach across chunk boundaries
     dict(name="encode_without_chunks", cell="bpe_tokenizer",
          find="for chunk in pretokenize(text):", replace="for chunk in [text] if text else []:",
