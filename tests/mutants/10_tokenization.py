@@ -67,6 +67,10 @@ MUTANTS = [
          find="while len(self.itos) < self.max_vocab_size and counts:",
          replace="while len(self.itos) < self.max_vocab_size - 1 and counts:",
          caught_by=["test_bpe_train"]),
+    # the property vocab_size (the size reached, len(itos)) in place of the size asked for: no merge at all
+    dict(name="loop_on_reached_size", cell="bpe_tokenizer",
+         find="while len(self.itos) < self.max_vocab_size and counts:", replace="while len(self.itos) < self.vocab_size and counts:",
+         caught_by=["test_bpe_train"]),
     # merges pairs seen once: the visible vocabulary fills up first; only the hidden early stops see it
     dict(name="merges_pairs_seen_once", cell="bpe_tokenizer",
          find="if counts[best] < 2:", replace="if counts[best] < 1:",
