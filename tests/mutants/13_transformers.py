@@ -5,7 +5,10 @@ wrong gradient). Also: the unbiased variance, eps outside the square root, norma
 parameters cut from the graph; an MLP with ReLU or an ignored hidden width; post-norm, a missing residual, the causal
 mask forgotten, mlp_ratio ignored; a GPT without positions, without ln_f, without its blocks, or whose tied head
 copies the table; generation that ignores the seed, does not crop the context (or keeps its first tokens), keeps one
-token too many in top-k, samples greedily, skips the softmax or ignores the temperature.
+token too many in top-k, samples greedily, skips the softmax or ignores the temperature. From the review of the
+module as a hostile student: dropout left out of the block's attention branch, of the embeddings, or not passed to
+the blocks; generation that records the graph or leaves dropout on; an rng re-created at every step; greedy decoding
+for a single sequence (the visible sampling checks use large batches).
 """
 MUTANTS = [
     # ---- 1. LayerNorm
@@ -60,6 +63,15 @@ MUTANTS = [
     dict(name="is_causal_forgotten", cell="transformer_block",
          find="is_causal=True)[0]", replace="is_causal=False)[0]",
          caught_by=["test_block", "test_block_gradients", "test_gpt_causality"]),
+    # only the hidden checks see it: dropout=0.5 in training mode
+    dict(name="attention_branch_dropout_missing", cell="transformer_block",
+         find="x = x + self.dropout(self.attn(self.ln1(x), is_causal=True)[0])",
+         replace="x = x + self.attn(self.ln1(x), is_causal=True)[0]",
+         caught_by=["test_block"]),
+    dict(name="mlp_dropout_not_passed", cell="transformer_block",
+         find="self.mlp = MLP(embed_dim, int(mlp_ratio * embed_dim), dropout)",
+         replace="self.mlp = MLP(embed_dim, int(mlp_ratio * embed_dim))",
+         caught_by=["test_block"]),
     # only the hidden checks see it: mlp_ratio=2
     dict(name="mlp_ratio_ignored", cell="transformer_block",
          find="self.mlp = MLP(embed_dim, int(mlp_ratio * embed_dim), dropout)",
@@ -82,7 +94,30 @@ MUTANTS = [
          find="self.lm_head.weight = self.tok_emb.weight",
          replace="self.lm_head.weight = Tensor(self.tok_emb.weight.data.copy(), requires_grad=True)",
          caught_by=["test_gpt", "test_gpt_gradients"]),
+    # only the hidden checks see it: dropout=0.5 in training mode
+    dict(name="embedding_dropout_missing", cell="gpt",
+         find="x = self.drop(self.pos_emb(self.tok_emb(idx)))", replace="x = self.pos_emb(self.tok_emb(idx))",
+         caught_by=["test_gpt"]),
+    dict(name="dropout_not_passed_to_the_blocks", cell="gpt",
+         find="TransformerBlock(embed_dim, num_heads, 4, dropout) for", replace="TransformerBlock(embed_dim, num_heads, 4) for",
+         caught_by=["test_gpt"]),
     # ---- 5. generate
+    # only the hidden checks see these two: a model that writes down the grad mode and its training mode
+    dict(name="graph_recorded_during_generation", cell="generate",
+         find="with no_grad():", replace="if True:",
+         caught_by=["test_generate"]),
+    dict(name="eval_mode_not_set", cell="generate",
+         find="    model.eval()\n", replace="",
+         caught_by=["test_generate"]),
+    # one u for every step: the same seed re-created inside the loop (only the long single-sequence check sees it)
+    dict(name="rng_recreated_every_step", cell="generate",
+         find="u = rng.random((idx.shape[0], 1))", replace="u = np.random.default_rng(seed).random((idx.shape[0], 1))",
+         caught_by=["test_generate_sampling"]),
+    # greedy for one sequence, sampling for a batch: the visible checks use batches of thousands
+    dict(name="greedy_for_a_single_sequence", cell="generate",
+         find="nxt = np.minimum((probs.cumsum(axis=-1) < u).sum(axis=-1), probs.shape[-1] - 1)",
+         replace="nxt = probs.argmax(axis=-1) if idx.shape[0] == 1 else np.minimum((probs.cumsum(axis=-1) < u).sum(axis=-1), probs.shape[-1] - 1)",
+         caught_by=["test_generate_sampling"]),
     dict(name="seed_ignored", cell="generate",
          find="rng = np.random.default_rng(seed)", replace="rng = np.random.default_rng()",
          caught_by=["test_generate"]),
