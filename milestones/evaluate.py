@@ -1,5 +1,5 @@
-"""Evaluation and training curves shared by the classifier milestones (03, 04): their reporting, not course
-material (the model is any tinytorch Module mapping a batch to logits)."""
+"""Evaluation and training curves shared by the milestones (03 and 04's classifiers, 05's language model): their
+reporting, not course material (the model is any tinytorch Module mapping a batch to logits)."""
 import matplotlib
 
 matplotlib.use("Agg")
