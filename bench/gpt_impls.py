@@ -300,7 +300,8 @@ class TorchGPT:
         self.model, self.ordered = _torch_gpt(weights)
         self.criterion = torch.nn.CrossEntropyLoss()
         self.opt = torch.optim.Adam(self.model.parameters(), lr=LR, betas=BETAS, eps=EPS)
-        self.x, self.y, self.loss = torch.from_numpy(x.astype(np.int64)), torch.from_numpy(y.reshape(-1).astype(np.int64)), None
+        self.x, self.y = torch.from_numpy(x.astype(np.int64)), torch.from_numpy(y.reshape(-1).astype(np.int64))
+        self.loss = None
 
     def step(self):
         self.opt.zero_grad(set_to_none=True)

@@ -100,7 +100,8 @@ def mean_loss(model, loss_fn, x, y, batch):
     with no_grad():
         for i in range(0, len(x), batch):
             logits = model(x[i:i + batch])
-            total += loss_fn(logits.reshape(-1, logits.shape[-1]), y[i:i + batch].reshape(-1)).item() * len(x[i:i + batch])
+            targets = y[i:i + batch].reshape(-1)
+            total += loss_fn(logits.reshape(-1, logits.shape[-1]), targets).item() * len(logits.data)
     model.train()
     return total / len(x)
 
@@ -128,7 +129,8 @@ def main(args):
     if len(train_ids) <= T + 1 or len(val_ids) <= T + 1:
         print(f"error: the text is too short for a context of {T} characters", file=sys.stderr)
         return 2
-    val_x, val_y = windows(val_ids, np.random.default_rng(args.seed + 1).integers(0, len(val_ids) - T, args.val_windows), T)
+    val_starts = np.random.default_rng(args.seed + 1).integers(0, len(val_ids) - T, args.val_windows)  # drawn once
+    val_x, val_y = windows(val_ids, val_starts, T)
 
     model = GPT(tokenizer.vocab_size, args.width, args.layers, args.heads, T)
     params = int(sum(p.size for p in model.parameters()))
@@ -141,8 +143,7 @@ def main(args):
     history = {"train_time": [], "train_loss": [], "val_time": [], "val_loss": []}
     history["val_time"].append(0.0)
     history["val_loss"].append(mean_loss(model, loss_fn, val_x, val_y, args.batch_size))
-    trained = next_eval = 0.0  # seconds spent in training steps; when the next evaluation is due
-    next_eval += args.eval_every
+    trained, next_eval = 0.0, args.eval_every  # seconds spent in training steps; when the next evaluation is due
     step, running = 0, []
     bar = tqdm(total=round(budget), desc="GPT on Shakespeare", unit="s", mininterval=2,
                bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}, {postfix}]")
@@ -164,7 +165,8 @@ def main(args):
             history["train_time"].append(trained)
             history["train_loss"].append(float(np.mean(running)))
             running = []
-            bar.set_postfix_str(f"step {step}, {step / trained:.2f} steps/s, train loss {history['train_loss'][-1]:.3f}, "
+            bar.set_postfix_str(f"step {step}, {step / trained:.2f} steps/s, "
+                                f"train loss {history['train_loss'][-1]:.3f}, "
                                 f"val {history['val_loss'][-1]:.3f}")
         if trained >= next_eval:
             next_eval += args.eval_every

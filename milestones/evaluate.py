@@ -40,7 +40,8 @@ def save_loss_curves(path, history, target, target_label, title):
     (history["val_time"], history["val_loss"]) against training time in minutes, the loss target as a dotted
     line, to the PNG at `path` (the language-model milestone, 05)."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    ax.plot([t / 60 for t in history["train_time"]], history["train_loss"], "-", alpha=0.7, label="training (mean of 50 steps)")
+    ax.plot([t / 60 for t in history["train_time"]], history["train_loss"], "-", alpha=0.7,
+            label="training (mean of 50 steps)")
     ax.plot([t / 60 for t in history["val_time"]], history["val_loss"], "o-", label="validation")
     ax.axhline(target, color="k", ls=":", label=target_label)
     ax.set(xlabel="training time (minutes)", ylabel="cross-entropy (nats per character)", title=title)
