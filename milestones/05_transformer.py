@@ -16,6 +16,8 @@ above the target. Validation loss: the mean next-character cross-entropy over ev
 `--val-windows` (default 512) windows of 64 characters drawn once, with a fixed seed, from the validation text
 (32,768 predicted characters); the same windows at every evaluation, nothing selected on them. A position early in
 a window sees fewer characters of context, as in nanoGPT's estimate.
+Measured here (2026-11-30, 2 cores shared with other work, three runs of this code): 1.583 (1,710 steps), 1.602
+(1,492 steps, heavier load: misses) and 1.578 (1,756 steps); the README, "Milestones on real data", has the table.
 Threads: BLAS runs with `--threads` threads (default 1: measured fastest for this model on this machine, see
 the README's "Milestones on real data"), set before NumPy is imported.
 History: "Attention Is All You Need" (Vaswani et al., NeurIPS 2017) replaced recurrence by self-attention: every
