@@ -31,7 +31,7 @@ help:
 	@echo "make report      TA reports: scores, LMS CSV, pass rates, flags, grading queue, report.html"
 	@echo "make similarity  pairs of submissions whose own code looks alike, for a TA (MODULE= for one)"
 	@echo "make data        fetch MNIST / Fashion-MNIST / Shakespeare into the data cache (CIFAR-10, online: python -m tinytorch.datasets fetch cifar10)"
-	@echo "make milestones  train milestones 01-04 on real data (slow; 04 takes ~25 minutes)"
+	@echo "make milestones  train milestones 01-05 on real data (slow; 04 takes ~25 minutes, 05 ~11)"
 	@echo "make bench       tinytorch vs NumPy vs PyTorch CPU (installs the torch extra)"
 	@echo "make soak        three batches of honest and hostile students graded at once score as one alone (slow)"
 	@echo "make bench-grading  notebooks/minute: plain sequential nbgrader vs sandboxed parallel classroom"
@@ -108,11 +108,13 @@ milestones: $(STAMP) data
 	@if $(PY) -c "import tinytorch.datasets as d; d.load_cifar10('test')" 2>/dev/null; then \
 	  $(PY) milestones/04_cnn.py --dataset cifar10; \
 	else echo "04_cnn --dataset cifar10 skipped: CIFAR-10 is not in the data cache (see README, Milestones)"; fi
+	$(PY) milestones/05_transformer.py
 
 bench: $(STAMP)
 	$(PY) -m pip install -q -e ".[bench]"
 	$(PY) bench/bench_mlp.py
 	$(PY) bench/bench_conv.py
+	$(PY) bench/bench_gpt.py
 
 student-package: $(STAMP)
 	$(PY) -m classroom.student_package $(if $(MODULE),--module "$$MODULE")

