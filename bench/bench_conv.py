@@ -29,10 +29,10 @@ ARGS = _parser.parse_args()
 if ARGS.quick:
     ARGS.reps = 6
 
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
-               "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
-for _var in THREAD_VARS:  # before numpy / torch start their pools
-    os.environ[_var] = str(ARGS.threads)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from threads import environment_line, load_torch, pin_threads  # noqa: E402
+
+pin_threads(ARGS.threads)  # before numpy / torch start their pools
 
 import json                     # noqa: E402
 import platform                 # noqa: E402
@@ -40,20 +40,11 @@ import time                     # noqa: E402
 
 import numpy as np              # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import conv_impls as ci         # noqa: E402
 from timing import race         # noqa: E402
 
-try:
-    import torch
-    torch.set_num_threads(ARGS.threads)
-    try:
-        torch.set_num_interop_threads(1)
-    except RuntimeError:
-        pass
-    HAVE_TORCH, TORCH_ERROR = True, None
-except Exception as exc:  # ImportError, or a broken install
-    torch, HAVE_TORCH, TORCH_ERROR = None, False, f"{type(exc).__name__}: {exc}"
+torch, TORCH_ERROR = load_torch(ARGS.threads)
+HAVE_TORCH = torch is not None
 
 CONV_IMPLS = [ci.TinyTorchConv, ci.NumpyConv] + ([ci.TorchConv] if HAVE_TORCH else [])
 CNN_IMPLS = [ci.TinyTorchCNN, ci.NumpyCNN] + ([ci.TorchCNN] if HAVE_TORCH else [])
@@ -114,10 +105,7 @@ def print_table(rows):
 
 def main():
     load_start = os.getloadavg()[0]
-    print(f"bench_conv: python {platform.python_version()}, numpy {np.__version__}, "
-          f"torch {torch.__version__ if HAVE_TORCH else 'n/a (' + TORCH_ERROR + ')'}; threads {ARGS.threads} for all "
-          f"three ({', '.join(THREAD_VARS[:3])}={ARGS.threads}" + (f", torch.set_num_threads({ARGS.threads})"
-                                                                    if HAVE_TORCH else "") + ")")
+    print(environment_line("bench_conv", ARGS.threads, torch, TORCH_ERROR))
     print(f"load average at start {load_start:.2f} on {os.cpu_count()} cores; {ARGS.reps} timed calls per "
           "implementation and case")
 

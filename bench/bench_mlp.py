@@ -38,10 +38,10 @@ ARGS = _parser.parse_args()
 if ARGS.quick:
     ARGS.reps, ARGS.matmul_reps = 30, 5
 
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
-               "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
-for _var in THREAD_VARS:
-    os.environ[_var] = str(ARGS.threads)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from threads import THREAD_VARS, pin_threads  # noqa: E402
+
+pin_threads(ARGS.threads)  # before numpy / torch start their pools
 
 import json                     # noqa: E402
 import platform                 # noqa: E402
@@ -49,7 +49,6 @@ import time                     # noqa: E402
 
 import numpy as np              # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mlp_impls import LR, NumpyMLP, TinyTorchMLP, TorchMLP, as_numpy, init_weights, matmul_cases  # noqa: E402
 from timing import malloc_keep_heap, minor_faults, race  # noqa: E402
 
