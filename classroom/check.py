@@ -114,13 +114,14 @@ def failure_message(c, module_id, student, cell):
     return f"{errors[0].ename}: {errors[0].evalue}"[:1500] if errors else "no error output"
 
 
-def mutant_list_problems(module_id, tests, release_nb, source_nb, mutants):
-    """What is wrong with the mutant list itself, found without grading: a mutant whose text does not occur
-    exactly once in its cell, one naming a cell that is not autograded, a test cell no mutant names."""
-    problems, covered = [], set()
+def apply_mutants(module_id, tests, release_nb, source_nb, mutants):
+    """({mutant: its notebook} for the mutants that apply, problems with the list found without grading): a
+    mutant whose text does not occur exactly once in its cell, one naming a cell that is not autograded, a test
+    cell no mutant names."""
+    notebooks, problems, covered = {}, [], set()
     for m in mutants:
         try:
-            submissions.fill(release_nb, source_nb, m)
+            notebooks[m["name"]] = submissions.fill(release_nb, source_nb, m)
         except (ValueError, KeyError) as err:
             problems.append(f"{module_id}: {err}")
         for cell in m["caught_by"]:
@@ -130,7 +131,7 @@ def mutant_list_problems(module_id, tests, release_nb, source_nb, mutants):
                 problems.append(f"{module_id}: mutant {m['name']} names {cell}, which is not an autograded cell")
     problems += [f"{module_id}: no mutant shows that {cell} can catch a wrong implementation (add one to "
                  f"tests/mutants/{module_id}.py)" for cell in sorted(set(tests) - covered)]
-    return problems
+    return notebooks, problems
 
 
 def check_module(module_id, workdir=None, workers=None, grade_mutants=True, listed=None):
@@ -149,7 +150,8 @@ def check_module(module_id, workdir=None, workers=None, grade_mutants=True, list
         return [f"{module_id}: no autograded test cells"]
     listed = submissions.mutants(module_id) if listed is None else listed
     problems = [f"{module_id}: {p}" for p in authoring_problems(source_nb)]
-    problems += mutant_list_problems(module_id, tests, release_nb, source_nb, listed)
+    applied, list_problems = apply_mutants(module_id, tests, release_nb, source_nb, listed)
+    problems += list_problems
     problems += [f"{module_id}: {cell} line {line}: {what} in a test cell is a verdict computed in the student's "
                 "kernel and decides nothing in grading; check through tinytorch.testing (assert_close, assert_equal, "
                 "assert_true, assert_raises, check_gradients)" for cell, line, what in in_kernel_verdicts(source_nb)]
@@ -162,13 +164,9 @@ def check_module(module_id, workdir=None, workers=None, grade_mutants=True, list
                  for cell in tests if not reference.get(cell, {}).get("records")]
 
     students = {"solution": submissions.fill(release_nb, source_nb), "blank": release_nb}
-    mutants = []
-    for m in listed if grade_mutants else []:
-        try:
-            students[f"mutant-{m['name']}".replace("_", "-")] = submissions.fill(release_nb, source_nb, m)
-            mutants.append(m)
-        except ValueError:
-            pass  # reported by mutant_list_problems
+    mutants = [m for m in listed if m["name"] in applied] if grade_mutants else []  # the others are reported
+    for m in mutants:
+        students[f"mutant-{m['name']}".replace("_", "-")] = applied[m["name"]]
     for student, nb in students.items():
         submissions.write(nb, scratch.submission_path(module_id, student))
     autograde_all([module_id], c=scratch, workers=workers, progress=False)
