@@ -36,6 +36,7 @@ from traitlets import Float, Integer
 from traitlets.config import Configurable
 
 from classroom import course
+from classroom.grading import submissions
 
 COLUMNS = ["module", "student_a", "student_b", "score", "share_a", "share_b", "matched_tokens"]
 NOTE = ("Similarity is evidence for a person to weigh, never a verdict: short or dictated code (a formula the "
@@ -227,7 +228,7 @@ def similarity_report(c, modules=None, directory=None):
 def stale_submissions(c, csv_path):
     """Submissions handed in after similarity.csv was written (they are not in it)."""
     written = csv_path.stat().st_mtime
-    return [(m, s) for m in course.modules() for s in c.submitted_students(m)
+    return [(m, s) for m, s in submissions(c)
             if c.submission_path(m, s).is_file() and c.submission_path(m, s).stat().st_mtime > written]
 
 
