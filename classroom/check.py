@@ -12,7 +12,11 @@
   names, and every test cell is named by a mutant;
 - in every test cell the visible part alone catches at least one mutant (so `nbgrader validate` means
   something), and the hidden part catches at least one mutant the visible part misses. A mutant counts as
-  caught by the part holding the first check that failed (the line CompareChecks names).
+  caught by the part holding the first check that failed (the line CompareChecks names);
+- no mutant is caught only by checks whose right record is known without running the code under test
+  (assert_true, assert_same, assert_raises without match strings; tinytorch.testing.forgeable): code in the
+  kernel could forge those, so each mutant must also fail a check of a value it computes. A raise check's
+  match strings are not all in its label (a forged error could echo the label).
 
 Grading every mutant is the slow half (a sandboxed kernel each, ~25 per module): `make check` runs it, `.ci/run`
 runs it after `make test`, and `make test` runs the rest for every module (`grade_mutants=False`: the mutant list is
@@ -31,6 +35,7 @@ from classroom.delimiters import delimiters
 from classroom.hidden_tests import VERDICT, frames, hidden_blocks
 from classroom.grading import autograde_all
 from classroom.nbgrader_api import Course
+from classroom.preprocessors.compare_checks import FORGEABLE_ONLY
 from classroom.reference import ReferenceFailed, reference_checks
 
 
@@ -162,6 +167,10 @@ def check_module(module_id, workdir=None, workers=None, grade_mutants=True, list
                            for cell, message in getattr(err, "failed", {"?": str(err)}).items()]
     problems += [f"{module_id}: {cell} records no check, so it can never be graded"
                  for cell in tests if not reference.get(cell, {}).get("records")]
+    problems += [f"{module_id}: {cell}: the raise check \"{r['label']}\" has all its match strings in its label, which a "
+                 "forged error could echo: keep at least one thing the message must say out of the label"
+                 for cell in tests for r in reference.get(cell, {}).get("records", [])
+                 if r["check"] == "raises" and r.get("match") and all(m in r["label"] for m in r["match"])]
 
     students = {"solution": submissions.fill(release_nb, source_nb), "blank": release_nb}
     mutants = [m for m in listed if m["name"] in applied] if grade_mutants else []  # the others are reported
@@ -188,8 +197,12 @@ def check_module(module_id, workdir=None, workers=None, grade_mutants=True, list
             score = scores[student].get(cell, (None,))[0]
             if score is None or score >= tests[cell]:
                 problems.append(f"{module_id}: mutant {m['name']} is not caught by {cell} (scored {score})")
-            else:
-                parts[cell].add(caught_where(scratch, module_id, student, cell))
+                continue
+            parts[cell].add(caught_where(scratch, module_id, student, cell))
+            if _graded_cell(scratch, module_id, student, cell).metadata.get(FORGEABLE_ONLY):
+                problems.append(f"{module_id}: mutant {m['name']} is caught in {cell} only by checks whose right record "
+                                "is known in advance (assert_true, assert_same, assert_raises without match strings), "
+                                "which code in a kernel can forge: add a check of a value it computes wrong")
     for cell in sorted(covered):
         has_hidden = any(hidden_blocks(c.source) for c in source_nb.cells
                          if c.metadata.get("nbgrader", {}).get("grade_id") == cell)

@@ -6,8 +6,8 @@ grading it would hand the answer to the kernel: a student's wrapper of `assert_c
 `expected` instead of `actual`. The grader never needs those values (it compares with the reference
 solution's records), so before a test cell runs in a graded kernel:
 
-- the expected argument of every check call (`assert_close`, `assert_equal`, `assert_statistic`) is
-  replaced by `...`;
+- the expected argument of every check call (`assert_close`, `assert_equal`, `assert_statistic`, `assert_outcomes`) and the
+  `match` strings of `assert_raises` are replaced by `...`;
 - then every assignment, function/class definition or import whose names are read, but only by those
   removed arguments (or by other statements removed this way), is replaced by `pass`, repeatedly.
 
@@ -16,17 +16,19 @@ solution through this transform, so a transform that changed what a test does wo
 """
 import ast
 
-EXPECTED = {"assert_close": 1, "assert_equal": 1, "assert_statistic": 2}  # check -> position of `expected`
+# check -> (position, keyword) of its oracle argument: the expected value, or the strings an error must mention
+EXPECTED = {"assert_close": (1, "expected"), "assert_equal": (1, "expected"), "assert_statistic": (2, "expected"),
+            "assert_raises": (3, "match"), "assert_outcomes": (2, "expected")}
 
 
 def _expected_args(tree):
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in EXPECTED:
-            position = EXPECTED[node.func.id]
+            position, keyword = EXPECTED[node.func.id]
             if len(node.args) > position and not isinstance(node.args[position], ast.Starred):
                 found.append(node.args[position])
-            found += [k.value for k in node.keywords if k.arg == "expected"]
+            found += [k.value for k in node.keywords if k.arg == keyword]
     return found
 
 

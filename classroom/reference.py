@@ -21,7 +21,7 @@ from classroom.cells import is_test_cell
 from classroom.hidden_tests import strip_ansi
 from classroom.kernel_package import published_package
 
-FORMAT = "1"  # bump when the record format or the way references are computed changes
+FORMAT = "2"  # bump when the record format or the way references are computed changes
 
 
 class ReferenceFailed(RuntimeError):

@@ -1,7 +1,7 @@
 """The half of the authoring gate that grades mutants (`make check`; `.ci/run` runs it over every module after
 `make test`), shown here on one module with hand-picked mutant lists: it names a mutant no test catches, a test
 cell whose visible part catches nothing (so `nbgrader validate` would pass every mistake), and one whose hidden
-part adds nothing."""
+part adds nothing, and a mutant only checks whose right record is known in advance catch (forgeable in the kernel)."""
 from classroom.check import check_module
 
 ABS = dict(name="relu_uses_abs", cell="relu", find="np.maximum(x.data, 0)", replace="np.abs(x.data)",
@@ -35,3 +35,14 @@ def test_a_mutant_that_does_not_apply_is_reported_without_grading(tmp_path):
     stale = dict(ABS, name="stale", find="np.maximum(x.data, 1)")
     problems = check_module("02_activations", tmp_path, workers=1, grade_mutants=False, listed=[stale])
     assert "02_activations: mutant 'stale': its text must occur exactly once in answer cell 'relu'" in problems
+
+
+def test_a_mutant_only_forgeable_checks_catch_is_reported(tmp_path):
+    """Recording a copy of its input fails only `assert_true(y._inputs[0] is x)`: code in the kernel could forge
+    that record (True), so the gate asks for a check of a value the mutant computes wrong."""
+    copy = dict(name="relu_records_a_copy", cell="relu", find='"relu", x)',
+                replace='"relu", Tensor(x.data, requires_grad=x.requires_grad))', caught_by=["test_activation_graph"])
+    problems = check_module("02_activations", tmp_path, workers=1, listed=[copy])
+    assert ("02_activations: mutant relu_records_a_copy is caught in test_activation_graph only by checks whose right "
+            "record is known in advance (assert_true, assert_same, assert_raises without match strings), which code in "
+            "a kernel can forge: add a check of a value it computes wrong") in problems, problems

@@ -76,7 +76,12 @@ def test_compare_each_kind(recorded):
         (lambda: testing.assert_equal(np.dtype("float32"), np.float32, "dtype"),
          lambda: testing.assert_equal(np.dtype("float64"), ..., "dtype"), "wrong value"),
         (lambda: testing.assert_raises(ValueError, lambda: int("x"), "raises", match=["invalid"]),
-         lambda: testing.assert_raises(ValueError, lambda: None, "raises", match=["invalid"]), "wrong value"),
+         lambda: testing.assert_raises(ValueError, lambda: None, "raises", match=...), "wrong error"),
+        # the match strings are the reference's: a graded kernel runs without them (match=...)
+        (lambda: testing.assert_raises(ValueError, lambda: int("x"), "raises", match=["invalid"]),
+         lambda: testing.assert_raises(ValueError, lambda: int("invalid"), "raises", match=...), None),
+        (lambda: testing.assert_raises(ValueError, lambda: int("x"), "raises", match=["invalid"]),
+         lambda: testing.assert_raises(ValueError, lambda: float("x"), "raises", match=...), "wrong message"),
         (lambda: testing.assert_statistic(np.r_[np.zeros(50), np.ones(50)], "fraction_nonzero", 0.5, "half", atol=0.05),
          lambda: testing.assert_statistic(np.r_[np.zeros(47), np.ones(53)], "fraction_nonzero", ..., "half", atol=0.05),
          None),
@@ -179,3 +184,35 @@ def test_notebooks_check_only_through_the_helpers():
     found = {m: in_kernel_verdicts(nbformat.read(str(course.source_notebook(m)), as_version=4))
              for m in course.modules()}
     assert not {m: f for m, f in found.items() if f}
+
+
+def test_forgeable_checks_are_the_ones_known_in_advance(recorded):
+    """assert_true, assert_same and a raise check without match strings have a right record that needs no
+    computation; the gate refuses a mutant only they catch (tests/test_gate_mutants.py)."""
+    def raises(match):
+        return recorded("reference", lambda: testing.assert_raises(ValueError, lambda: int("x"), "r", match=match))[0]
+    assert testing.forgeable(recorded("reference", lambda: testing.assert_true(True, "t"))[0])
+    assert testing.forgeable(recorded("reference", lambda: testing.assert_same([1.0], [1.0], "s"))[0])
+    assert testing.forgeable(raises(()))
+    assert not testing.forgeable(raises(["invalid"]))
+    assert not testing.forgeable(recorded("reference", lambda: testing.assert_close(1.0, 1.0, "c"))[0])
+    error = recorded("grade", lambda: testing.assert_raises(ValueError, lambda: {}["k"], "r", match=...))[0]
+    assert testing.decode_plain(error["value"])[0] == "KeyError", "anything else raised records its built-in class"
+
+
+def test_outcomes_record_what_each_input_does(recorded):
+    """A mix of inputs that must work and inputs that must fail: the grader compares each outcome; a mix has
+    no record known in advance, a list that must all fail has (forgeable)."""
+    def check(inputs, expected):
+        return lambda: testing.assert_outcomes(lambda x: 10.0 / int(x), inputs, expected, "divide")
+    ref = recorded("reference", check(["2", "0", "x"], [5.0, ZeroDivisionError, ValueError]))[0]
+    assert not testing.forgeable(ref)
+    assert testing.compare_record(ref, recorded("grade", check(["2", "0", "x"], ...))[0]) is None
+    wrong = recorded("grade", lambda: testing.assert_outcomes(lambda x: 10.0 / max(int(x), 1), ["2", "0", "x"], ...,
+                                                              "divide"))[0]
+    assert testing.compare_record(ref, wrong)[0] == "wrong outcome", "returning where the reference raised"
+    off = recorded("grade", lambda: testing.assert_outcomes(lambda x: 1 / int(x), ["2", "0", "x"], ..., "divide"))[0]
+    assert testing.compare_record(ref, off)[0] == "values differ"
+    assert testing.forgeable(recorded("reference", check(["0", "x"], [ZeroDivisionError, ValueError]))[0])
+    with pytest.raises(AssertionError, match="input 1 should raise ZeroDivisionError"):
+        recorded("learn", lambda: testing.assert_outcomes(lambda x: 1.0, ["2", "0"], [1.0, ZeroDivisionError], "d"))

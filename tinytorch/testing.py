@@ -158,16 +158,29 @@ def assert_equal(actual, expected, what="value"):
 def assert_true(condition, what="condition"):
     """Check that `condition` is exactly True. Only for what no value can show, such as identity
     (`y._inputs[0] is w`) or `isinstance`: compare values with assert_equal / assert_close, so the grader
-    sees the value itself. Raises AssertionError (learn mode)."""
-    _record("equal", what, condition if _type(condition) is bool else object())
+    sees the value itself. Its right record (True) is known without running anything, so code in the kernel
+    can forge it (see FORGEABLE): it may teach, but no wrong implementation should be caught by it alone.
+    Raises AssertionError (learn mode)."""
+    _record("true", what, condition if _type(condition) is bool else object())
     if _mode != "grade" and condition is not True:
         raise AssertionError(f"{what}: expected True, got {condition!r}")
 
 
+def _builtin_name(error):
+    """Name of the first built-in exception class `error` is an instance of ("no error" for None)."""
+    if error is None:
+        return "no error"
+    return next((k.__name__ for k in _type(error).__mro__ if k.__module__ == "builtins"), "Exception")
+
+
 def assert_raises(exception, fn, what="error", match=()):
     """Check that `fn()` raises `exception` (or a subclass) with a message containing every string in
-    `match`. Records whether it did and which strings were found, never the message. Raises
-    AssertionError naming what was raised instead (learn mode)."""
+    `match`. Records what was raised (`exception`'s name, or the built-in class of anything else, or
+    "no error") and the message; the grader looks for the reference's `match` strings in that message,
+    outside the kernel, and graded kernels run without them. "It raised" alone is known in advance (a
+    kernel can forge it), so a raise check only proves something with match strings the label does not
+    contain. Raises AssertionError naming what was raised instead (learn mode)."""
+    match = () if match is ... else tuple(match)  # graded kernels get `...` (classroom/oracles.py)
     error = None
     try:
         fn()
@@ -175,19 +188,59 @@ def assert_raises(exception, fn, what="error", match=()):
         error = err
     raised = _isinstance(error, exception)
     try:
-        message = str(error) if raised else ""
+        message = str(error) if error is not None else ""
     except Exception:  # a message that cannot be rendered mentions nothing
         message = ""
-    found = [_type(message) is str and m in message for m in match]
-    _record("equal", what, [raised] + found)
+    message = message if _type(message) is str else ""
+    _record("raises", what, [exception.__name__ if raised else _builtin_name(error), message[:2000]],
+            match=[str(m) for m in match])
     if _mode == "grade":
         return
     if not raised:
         got = f"{type(error).__name__}: {error}" if error is not None else "no error"
         raise AssertionError(f"{what}: expected {exception.__name__}, got {got}")
-    missing = [m for m, ok in zip(match, found) if not ok]
+    missing = [m for m in match if m not in message]
     if missing:
         raise AssertionError(f"{what}: the {exception.__name__} should mention {missing}, got: {message}")
+
+
+def assert_outcomes(fn, inputs, expected, what="outcomes", rtol=1e-5, atol=1e-6):
+    """Check what `fn(x)` does for each x in `inputs`: expected[i] is either the value fn(inputs[i]) must
+    return (compared as assert_close does) or the exception class it must raise (or a subclass).
+
+    Records, per input, ["returns", value] or ["raises", name of the first built-in class of what was
+    raised]. Validation is a mix of inputs that must work and inputs that must fail, and only the code under
+    test knows which is which: mixed this way, no record is known in advance (a list of inputs that must all
+    raise is, so the gate treats it like assert_raises without match strings). Raises AssertionError naming
+    the first input that did something else (learn mode).
+    """
+    outcomes, errors = [], []
+    for x in inputs:
+        try:
+            outcomes.append(["returns", fn(x)])
+            errors.append(None)
+        except Exception as err:  # what was raised is the value under test
+            outcomes.append(["raises", _builtin_name(err)])
+            errors.append(err)
+    _record("outcomes", what, outcomes, rtol=rtol, atol=atol)
+    if _mode == "grade":
+        return
+    for i, ((_, got), error, want) in enumerate(zip(outcomes, errors, expected)):
+        if _isinstance(want, type) and issubclass(want, BaseException):
+            if not _isinstance(error, want):
+                raise AssertionError(f"{what}: input {i} should raise {want.__name__}, " + (
+                    "but it returned a result" if error is None else f"got {type(error).__name__}: {error}"))
+        else:
+            if error is not None:
+                raise AssertionError(f"{what}: input {i} should return a result, but it raised "
+                                     f"{type(error).__name__}: {error}")
+            if _asarray(want).dtype.kind not in "biuf":
+                if not plain_equal(_plain_data(got), _plain_data(want)):
+                    raise AssertionError(f"{what}: input {i}: expected {want!r}, got {got!r}")
+                continue
+            failure = _close_failure(_plain(got), _asarray(want), f"{what}: input {i}", rtol, atol, False)
+            if failure:
+                raise AssertionError(failure[1])
 
 
 STATISTICS = {
@@ -232,6 +285,18 @@ def assert_same(first, second, what="repeat", rtol=1e-6, atol=1e-7):
         failure = _close_failure(_plain(first), _plain(second), what, rtol, atol, False)
         if failure:
             raise AssertionError(failure[1])
+
+
+# Check kinds whose right record can be known without running the code under test (a raise check counts
+# only without match strings): the gate (classroom/check.py) refuses a mutant that only these catch.
+FORGEABLE = ("true", "same")
+
+
+def forgeable(reference):
+    """True when the right record of this check (a reference record) needs no computation to produce."""
+    if reference["check"] == "outcomes":
+        return all(item["items"][0]["value"] == "raises" for item in reference["value"]["items"])
+    return reference["check"] in FORGEABLE or (reference["check"] == "raises" and not reference.get("match"))
 
 
 def decode_plain(plain):
@@ -313,6 +378,31 @@ def compare_record(reference, record):
         if _type(got) is not list or len(got) != 2 or _type(got[0]) is not _ndarray or got[0].shape != want[0].shape:
             return "wrong shape", f"{label}: expected two arrays of shape {want[0].shape}"
         return _close_failure(got[0], got[1], label, reference["rtol"], reference["atol"], False)
+    if reference["check"] == "raises":
+        if _type(got) is not list or len(got) != 2 or _type(got[0]) is not str or _type(got[1]) is not str:
+            return "malformed record", f"{label}: the recorded value is malformed"
+        if got[0] != want[0]:
+            return "wrong error", f"{label}: expected {want[0]}, got {got[0]}"
+        missing = [m for m in reference.get("match", []) if m not in got[1]]
+        if missing:
+            return "wrong message", f"{label}: the {want[0]} should mention {missing}, got: {got[1][:300]}"
+        return None
+    if reference["check"] == "outcomes":
+        if _type(got) is not list or len(got) != len(want):
+            return "wrong outcomes", f"{label}: expected {len(want)} outcomes"
+        for i, (g, w) in enumerate(zip(got, want)):
+            if _type(g) is not list or len(g) != 2 or g[0] != w[0]:
+                return "wrong outcome", f"{label}: input {i} should {'raise' if w[0] == 'raises' else 'return a result'}"
+            if w[0] == "raises" and g[1] != w[1]:
+                return "wrong error", f"{label}: input {i} should raise {w[1]}, got {g[1]}"
+            if w[0] == "returns" and _type(w[1]) is _ndarray:
+                failure = _close_failure(g[1], w[1], f"{label}: input {i}", reference["rtol"], reference["atol"], False)
+                if failure:
+                    return failure
+            elif w[0] == "returns" and not plain_equal(record["value"]["items"][i]["items"][1],
+                                                       reference["value"]["items"][i]["items"][1]):
+                return "wrong value", f"{label}: input {i}: expected {_show(w[1])}, got {_show(g[1])}"
+        return None
     if reference["check"] == "close":
         if _type(want) is not _ndarray:
             return "reference not numeric", f"{label}: the reference solution recorded {want!r}, not an array"

@@ -21,21 +21,24 @@ from classroom.cells import is_test_cell
 from classroom.hidden_tests import VERDICT, hidden_blocks
 from classroom.reference import pop_records, reference_checks, source_digest
 
+FORGEABLE_ONLY = "failed_only_forgeable_checks"  # cell metadata: every failing check could be forged in the kernel
 
-def first_failure(expected, records):
-    """(reference record or None, brief reason, detailed reason) of the first check that fails, or None."""
+
+def failures(expected, records):
+    """[(reference record or None, brief reason, detailed reason)] of every check that fails, in order."""
     if not expected:
-        return None, "no checks", "the reference solution records no checks in this cell (instructor: make check)"
+        return [(None, "no checks", "the reference solution records no checks in this cell (instructor: make check)")]
     # imported when used, not with this module: nbgrader_config.py imports classroom, and `make package` must
     # load it even when the generated tinytorch/ is broken (it is what repairs it)
     from tinytorch.testing import compare_record
+    found = []
     for i, reference in enumerate(expected):
         failure = compare_record(reference, records[i] if i < len(records) else None)
         if failure:
-            return reference, *failure
+            found.append((reference, *failure))
     if len(records) > len(expected):
-        return None, "extra checks", f"the cell recorded {len(records)} checks; the reference records {len(expected)}"
-    return None
+        found.append((None, "extra checks", f"the cell recorded {len(records)} checks; the reference records {len(expected)}"))
+    return found
 
 
 class CompareChecks(NbGraderPreprocessor):
@@ -68,11 +71,15 @@ class CompareChecks(NbGraderPreprocessor):
         if reference is None or reference["source"] != source_digest(cell.source):
             raise RuntimeError(f"test cell {grade_id} is not the one the reference was computed from: the release "
                                "and source/ disagree (run `make release` after editing a source notebook)")
-        failure = first_failure(reference["records"], records)
-        if failure is None and any(o.output_type == "error" for o in outputs):
-            failure = None, "raised an error", "the cell raised an error after its checks (see above)"
-        if failure is not None:
-            cell.outputs.append(self._verdict(cell, *failure))
+        failed = failures(reference["records"], records)
+        if not failed and any(o.output_type == "error" for o in outputs):
+            failed = [(None, "raised an error", "the cell raised an error after its checks (see above)")]
+        if failed:
+            cell.outputs.append(self._verdict(cell, *failed[0]))
+            from tinytorch.testing import forgeable
+            if all(r is not None and forgeable(r) for r, _, _ in failed):
+                # for the authoring gate: code in the kernel could have forged every failing record
+                cell.metadata[FORGEABLE_ONLY] = True
         return cell, resources
 
     def _verdict(self, cell, record, brief, detail):

@@ -1,22 +1,27 @@
 """Checks whose recorded value the kernel can produce without running the code under test.
 
-CompareChecks compares values, so a forged record only earns a point if its value is right. For four
+CompareChecks compares values, so a forged record only earns a point if its value is right. For some
 checkers the right value needs no knowledge of the answer at all:
 
-- assert_true records a verdict computed in the kernel: the reference always recorded True;
-- assert_raises records [raised, match found, ...]: the reference always recorded [True, True, ...];
+- assert_true records a verdict computed in the kernel: the reference always records True;
+- assert_raises records what was raised: "it raised ValueError" is known in advance;
 - assert_same records two values the grader only compares with each other (and the first one's shape);
 - check_gradients records gradients the grader compares with the reference's analytic ones, which the
   kernel can reproduce by finite differences of the forward pass (tinytorch.testing.numerical_gradient),
   without ever calling the `backward` under test.
 
 FORGE replaces the four in tinytorch.testing (so per-cell `from tinytorch.testing import ...` picks them up)
-in one added cell; the integrity scan flags none of it. NUMPY_FILE does the same from a `numpy/` package
-placed next to the notebook (the kernel's cwd is on sys.path before site-packages), with no code in the
-notebook at all. Each attack sits on a listed mutant (tests/mutants/) or the blank release and must score,
-cell by cell, no more than that baseline. When this test was written every case below failed: e.g. 04's
-mse_broadcasts_silently went from 10 to 12 of 12, 05's mul_gradients_swapped from 4 to 14 of 18, the blank
-05 release from 0 to 3.
+in one added cell; its raise checks raise the expected error without calling the code, with the check's label
+and match strings as the message. NUMPY_FILE does the same from a `numpy/` package placed next to the
+notebook (the kernel's cwd is on sys.path before site-packages), with no code in the notebook at all. Each
+attack sits on a listed mutant (tests/mutants/) or the blank release and must score, cell by cell, no more than
+that baseline. When this test was written every case below failed: e.g. 04's mse_broadcasts_silently went from
+10 to 12 of 12, 05's mul_gradients_swapped from 4 to 14 of 18, the blank 05 release from 0 to 3.
+
+What closed it: a raise check's match strings are looked for in the recorded message by the grader and graded
+kernels run without them (classroom/oracles.py); validation that mixes inputs that must work with inputs that
+must fail is one assert_outcomes record; and the gate refuses a mutant that only forgeable checks catch
+(tinytorch.testing.forgeable, classroom/check.py), so every listed wrong implementation also fails a value.
 """
 import copy
 import shutil
@@ -30,8 +35,8 @@ from classroom.grading import autograde_all, read_events
 FORGE = '''import tinytorch.testing as _T
 _real = (_T.assert_true, _T.assert_raises, _T.assert_same, _T._record, _T.numerical_gradient)
 def _raises(exception, fn, what="error", match=()):
-    def raise_it():                      # fn is never called
-        raise exception(" ".join(match))
+    def raise_it():                      # fn is never called; the message echoes all the kernel knows
+        raise exception(" ".join([what] + ([] if match is ... else list(match))))
     _real[1](exception, raise_it, what, match)
 def _grads(fn, *arrays, backward=None, rtol=1e-4, atol=1e-6, what="gradient"):
     import numpy as np                   # backward is never called: finite differences of the forward
@@ -73,14 +78,6 @@ CASES = {
     "05_blank+forge": ("05_autograd", None, "cell"),
     "06_sgd_not_in_place+forge": ("06_optimizers", "sgd_not_in_place", "cell"),
 }
-
-# Known and open (issue 6): a check whose right record is known without running the code under test
-# (assert_raises: "it raised"; assert_true: an identity; assert_same: two equal runs) can be forged by code
-# that replaces the checker in the kernel, and nothing in a kernel can be protected from the rest of that
-# kernel. The integrity scan flags the routes it knows; these cases stay here, strict, so that a fix shows.
-VERDICT_ONLY = {"01_add_skips_broadcast_check+forge", "03_init_private_generator+forge",
-                "04_mse_broadcasts_silently+forge", "06_sgd_not_in_place+forge"}
-
 
 def _student(name):
     return name.lower().replace("_", "-").replace("+", "--")
@@ -126,9 +123,7 @@ def graded(tmp_path_factory):
     return c, baselines, missing
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(
-    strict=True, reason="a verdict-only check can be forged from inside the kernel (open, issue 6)"))
-    if n in VERDICT_ONLY else n for n in CASES])
+@pytest.mark.parametrize("name", list(CASES))
 def test_forging_value_free_checks_earns_nothing(graded, name):
     c, baselines, missing = graded
     if name in missing:
