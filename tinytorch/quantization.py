@@ -5,6 +5,7 @@ import copy
 
 import numpy as np
 
+from tinytorch.autograd import no_grad
 from tinytorch.layers import Linear, Module
 from tinytorch.spatial import Conv2d, im2col
 from tinytorch.tensor import Tensor
@@ -252,8 +253,9 @@ def quantize_model(model, calibration_data, per_channel=True):
     """
     batches = calibration_data if isinstance(calibration_data, list) else [calibration_data]
     prepared = _map_modules(copy.deepcopy(model), lambda m: _Observer(m) if isinstance(m, (Linear, Conv2d)) else None)
-    for batch in batches:
-        prepared(Tensor(_array(batch)))
+    with no_grad():  # calibration only observes: no graph to record
+        for batch in batches:
+            prepared(Tensor(_array(batch)))
 
     def convert(m):
         if not isinstance(m, _Observer):

@@ -6,7 +6,7 @@ instead of rounding; no clipping (int8 wrap-around); a symmetric scale from max 
 sign; per-channel scales along the wrong axis (or not broadcast along their axis); an int8 or int16 accumulator; the
 bias or the activation scale forgotten; an all-zero tensor that gives NaN; quantize_model mutating the original; a
 percentile calibration that ignores its percentile. And: dequantize ignoring the zero point, a static input scale
-ignored, stride ignored in the convolution, Conv2d left float by quantize_model, calibration on one batch of several.
+ignored, stride ignored in the convolution, Conv2d left float by quantize_model.
 """
 MUTANTS = [
     # ---- 1. calibrate
@@ -87,15 +87,8 @@ MUTANTS = [
          caught_by=["test_quantized_linear"]),
 
     # ---- 4. QuantizedConv2d
-    dict(name="conv_per_channel_wrong_axis", cell="quantized_conv2d",
-         find="weight = quantize(conv.weight.data, axis=0 if per_channel else None)",
-         replace="weight = quantize(conv.weight.data, axis=1 if per_channel else None)",
-         caught_by=["test_quantized_conv2d"]),
     dict(name="conv_int8_accumulator", cell="quantized_conv2d",
          find="acc = np.matmul(w2.astype(np.int32), cols.astype(np.int32))", replace="acc = np.matmul(w2, cols)",
-         caught_by=["test_quantized_conv2d"]),
-    dict(name="conv_bias_forgotten", cell="quantized_conv2d",
-         find="out = out + self.bias.reshape(-1, 1)", replace="out = out",
          caught_by=["test_quantized_conv2d"]),
     # only the hidden checks see it: stride 2
     dict(name="conv_stride_ignored", cell="quantized_conv2d",
@@ -114,12 +107,9 @@ MUTANTS = [
     dict(name="model_bytes_counts_elements", cell="quantize_model",
          find="total += obj.data.nbytes", replace="total += obj.data.size",
          caught_by=["test_quantize_model"]),
-    # only the hidden checks see these: a CNN, and a list of calibration batches
+    # only the hidden checks see it: a CNN
     dict(name="quantize_model_skips_conv2d", cell="quantize_model",
          find="lambda m: _Observer(m) if isinstance(m, (Linear, Conv2d)) else None",
          replace="lambda m: _Observer(m) if isinstance(m, Linear) else None",
-         caught_by=["test_quantize_model"]),
-    dict(name="calibrates_on_first_batch_only", cell="quantize_model",
-         find="for batch in batches:", replace="for batch in batches[:1]:",
          caught_by=["test_quantize_model"]),
 ]
