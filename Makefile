@@ -32,7 +32,7 @@ help:
 	@echo "make similarity  pairs of submissions whose own code looks alike, for a TA (MODULE= for one)"
 	@echo "make data        fetch MNIST / Fashion-MNIST / Shakespeare into the data cache (CIFAR-10, online: python -m tinytorch.datasets fetch cifar10)"
 	@echo "make milestones  train milestones 01-05 on real data (slow; 04 takes ~25 minutes, 05 ~11)"
-	@echo "make bench       tinytorch vs NumPy vs PyTorch CPU (installs the torch extra)"
+	@echo "make bench       tinytorch vs NumPy vs PyTorch CPU, and int8 vs float32 models (installs the torch extra)"
 	@echo "make soak        three batches of honest and hostile students graded at once score as one alone (slow)"
 	@echo "make bench-grading  notebooks/minute: plain sequential nbgrader vs sandboxed parallel classroom"
 
@@ -115,6 +115,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_mlp.py
 	$(PY) bench/bench_conv.py
 	$(PY) bench/bench_gpt.py
+	$(PY) bench/bench_quantization.py
 
 student-package: $(STAMP)
 	$(PY) -m classroom.student_package $(if $(MODULE),--module "$$MODULE")
