@@ -116,7 +116,9 @@ def op_flops(op, output):
 def count_flops(model, input_shape, dtype=np.float32):
     """FLOPs of one forward pass of `model` on an input of shape `input_shape` (batch included), counted op by op.
 
-    Runs the model once on zeros (dtype float32 by default) that require grad, so every op records its inputs,
+    Runs the model once on zeros (dtype float32 by default; an integer dtype for models that read token ids) that
+    require grad when they are floats, so every op records its inputs (with integer ids, the ops that read a
+    trainable Tensor do),
     in eval() mode (inference: dropout off, BatchNorm's running statistics; the model gets its mode back), with
     an op hook (tinytorch.tensor.add_op_hook) that adds op_flops of every forward event. For a Sequential each
     layer runs in turn (exactly what Sequential.forward does) and its FLOPs are listed under "<index> <class>",
@@ -128,7 +130,8 @@ def count_flops(model, input_shape, dtype=np.float32):
     was_training = getattr(model, "training", False)
     if hasattr(model, "eval"):
         model.eval()
-    x = Tensor(np.zeros(input_shape, dtype=dtype), requires_grad=True)
+    float_input = np.dtype(dtype).kind == "f"                # integer ids (a GPT's) cannot require grad
+    x = Tensor(np.zeros(input_shape, dtype=dtype), requires_grad=float_input)
     stages = [(f"{i} {type(layer).__name__}", layer) for i, layer in enumerate(model.layers)] \
         if isinstance(model, Sequential) else [(type(model).__name__, model)]
     by_layer, by_op, uncounted = {}, {}, set()
