@@ -13,4 +13,5 @@ from tinytorch.tokenization import PAD, BOS, EOS, UNK, SPECIAL_TOKENS, PAD_ID, B
 from tinytorch.embeddings import embedding, Embedding, PositionalEmbedding, sinusoidal_positional_encoding, SinusoidalPositionalEncoding
 from tinytorch.attention import masked_softmax, causal_mask, scaled_dot_product_attention, MultiHeadAttention
 from tinytorch.transformers import LayerNorm, MLP, TransformerBlock, GPT, generate
+from tinytorch.profiling import named_modules, op_flops, count_parameters, count_flops, measure_memory, measure_latency, op_breakdown, Profiler
 from tinytorch.quantization import calibrate, QuantizedTensor, quantize, dequantize, QuantizedLinear, QuantizedConv2d, quantize_model, model_bytes
