@@ -13,3 +13,4 @@ from tinytorch.tokenization import PAD, BOS, EOS, UNK, SPECIAL_TOKENS, PAD_ID, B
 from tinytorch.embeddings import embedding, Embedding, PositionalEmbedding, sinusoidal_positional_encoding, SinusoidalPositionalEncoding
 from tinytorch.attention import masked_softmax, causal_mask, scaled_dot_product_attention, MultiHeadAttention
 from tinytorch.transformers import LayerNorm, MLP, TransformerBlock, GPT, generate
+from tinytorch.compression import submodules, prunable, linear_from, conv2d_from, replace_linears, sparsity, apply_masks, magnitude_prune, prune_neurons, prune_channels, low_rank, distillation_loss, COMPRESS_KEYS, compress_model
