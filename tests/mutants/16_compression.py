@@ -5,10 +5,10 @@ sparsity that flattered itself (biases counted, near-zeros counted as zeros). Al
 instead of the smallest, per-layer thresholds when a global one was asked, biases pruned, k floored instead of
 rounded, masks not stored, not re-applied after an optimizer step or not combined with an earlier mask; structured
 pruning that keeps the wrong neurons (the smallest, or by L1 norm), does not shrink the next layer's input, or slices
-the wrong axis of the next conv; an SVD without S, with U and V swapped, off by one in the rank, without the bias or
-in float64; a distillation loss with the KL the wrong way round, without T^2, without the temperature in a softmax,
-with alpha on the wrong term or gradients flowing into the teacher; and compress_model compressing the caller's model
-in place, dropping the scope, or pruning before the factorization.
+the wrong axis of the next conv; an SVD without S, with U and V swapped, off by one in the rank, or in float64; a
+distillation loss with the KL the wrong way round, without T^2, without the temperature in the student's softmax, with
+alpha on the wrong term, or with gradients flowing into the teacher; and compress_model compressing the caller's model
+in place or dropping the scope.
 """
 MUTANTS = [
     # ---- 1. magnitude pruning and masks
@@ -17,9 +17,6 @@ MUTANTS = [
          caught_by=["test_magnitude_prune", "test_masks_after_step"]),
     dict(name="per_layer_when_global", cell="pruning",
          find='groups = [targets] if scope == "global" else [[t] for t in targets]', replace="groups = [[t] for t in targets]",
-         caught_by=["test_magnitude_prune"]),
-    dict(name="global_when_per_layer", cell="pruning",
-         find='groups = [targets] if scope == "global" else [[t] for t in targets]', replace="groups = [targets]",
          caught_by=["test_magnitude_prune"]),
     dict(name="biases_pruned", cell="pruning",
          find="    targets = prunable(model_or_params)\n",
@@ -78,9 +75,6 @@ MUTANTS = [
     dict(name="rank_off_by_one", cell="low_rank",
          find="U, S, Vt = U[:, :r], S[:r], Vt[:r]", replace="U, S, Vt = U[:, :r + 1], S[:r + 1], Vt[:r + 1]",
          caught_by=["test_low_rank"]),
-    dict(name="bias_dropped", cell="low_rank",
-         find="second = linear_from(Vt.astype(W.dtype), linear.bias)", replace="second = linear_from(Vt.astype(W.dtype))",
-         caught_by=["test_low_rank"]),
     # only the hidden checks see it: the factors' dtype
     dict(name="factors_float64", cell="low_rank",
          find="first = linear_from((U * S).astype(W.dtype))\n    second = linear_from(Vt.astype(W.dtype), linear.bias)",
@@ -96,9 +90,6 @@ MUTANTS = [
          caught_by=["test_distillation_loss", "test_distillation_gradients"]),
     dict(name="student_softmax_without_temperature", cell="distillation_loss",
          find="log_p_student = log_softmax(student / T)", replace="log_p_student = log_softmax(student)",
-         caught_by=["test_distillation_loss", "test_distillation_gradients"]),
-    dict(name="teacher_softmax_without_temperature", cell="distillation_loss",
-         find="log_p_teacher = log_softmax(teacher / T)", replace="log_p_teacher = log_softmax(teacher)",
          caught_by=["test_distillation_loss", "test_distillation_gradients"]),
     dict(name="gradient_into_teacher", cell="distillation_loss",
          find="teacher = Tensor(np.asarray(values, dtype=student.dtype))",
