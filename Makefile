@@ -110,12 +110,13 @@ milestones: $(STAMP) data
 	else echo "04_cnn --dataset cifar10 skipped: CIFAR-10 is not in the data cache (see README, Milestones)"; fi
 	$(PY) milestones/05_transformer.py
 
-bench: $(STAMP)
+bench: $(STAMP) data
 	$(PY) -m pip install -q -e ".[bench]"
 	$(PY) bench/bench_mlp.py
 	$(PY) bench/bench_conv.py
 	$(PY) bench/bench_gpt.py
 	$(PY) bench/bench_quantization.py
+	$(PY) bench/bench_compression.py
 
 student-package: $(STAMP)
 	$(PY) -m classroom.student_package $(if $(MODULE),--module "$$MODULE")
