@@ -115,6 +115,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_mlp.py
 	$(PY) bench/bench_conv.py
 	$(PY) bench/bench_gpt.py
+	$(PY) bench/bench_kvcache.py
 
 student-package: $(STAMP)
 	$(PY) -m classroom.student_package $(if $(MODULE),--module "$$MODULE")

@@ -13,3 +13,4 @@ from tinytorch.tokenization import PAD, BOS, EOS, UNK, SPECIAL_TOKENS, PAD_ID, B
 from tinytorch.embeddings import embedding, Embedding, PositionalEmbedding, sinusoidal_positional_encoding, SinusoidalPositionalEncoding
 from tinytorch.attention import masked_softmax, causal_mask, scaled_dot_product_attention, MultiHeadAttention
 from tinytorch.transformers import LayerNorm, MLP, TransformerBlock, GPT, generate
+from tinytorch.memoization import KVCache, cached_attention, cached_forward
