@@ -58,6 +58,7 @@ class KVCache:
         return self.seq_len(0)
 
     def append(self, layer, k, v):
+        """Write k, v (B, H, T, D) in place at this layer's next T positions; returns get(layer)."""
         k = k.data if isinstance(k, Tensor) else np.asarray(k)
         v = v.data if isinstance(v, Tensor) else np.asarray(v)
         want = (self.batch_size, self.num_heads, "T", self.head_dim)
@@ -74,18 +75,22 @@ class KVCache:
         return self.get(layer)
 
     def get(self, layer):
+        """(keys, values) of `layer`: views (B, H, seq_len(layer), D) of the filled positions, the newest included."""
         n = self.lengths[layer]
         return self.keys[layer][:, :, :n], self.values[layer][:, :, :n]
 
     def reset(self):
+        """Every layer empty again (length 0); the arrays are kept."""
         self.lengths = [0] * self.num_layers
 
     @property
     def nbytes(self):
+        """Bytes of all the keys and values arrays, summed from their .nbytes."""
         return sum(a.nbytes for a in self.keys + self.values)
 
     @property
     def bytes_per_token(self):
+        """2 · num_layers · num_heads · head_dim · itemsize · batch_size: one more position in every layer."""
         return 2 * self.num_layers * self.num_heads * self.head_dim * self.dtype.itemsize * self.batch_size
 
     def __repr__(self):

@@ -32,7 +32,8 @@ MUTANTS = [
          find="        if end > self.max_len:\n", replace="        if False:\n",
          caught_by=["test_kv_cache"]),
     dict(name="reset_forgets_nothing", cell="kv_cache",
-         find="    def reset(self):\n        self.lengths = [0] * self.num_layers", replace="    def reset(self):\n        pass",
+         find="the arrays are kept.\"\"\"\n        self.lengths = [0] * self.num_layers",
+         replace="the arrays are kept.\"\"\"\n        pass",
          caught_by=["test_kv_cache", "test_cached_forward", "test_generate_cached"]),
     # only the hidden checks see it: a float64 cache
     dict(name="dtype_ignored", cell="kv_cache",
