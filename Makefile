@@ -117,6 +117,7 @@ bench: $(STAMP) data
 	$(PY) bench/bench_gpt.py
 	$(PY) bench/bench_quantization.py
 	$(PY) bench/bench_compression.py
+	$(PY) bench/bench_kvcache.py
 
 student-package: $(STAMP)
 	$(PY) -m classroom.student_package $(if $(MODULE),--module "$$MODULE")

@@ -159,15 +159,40 @@ class GPT(Module):
                 f"num_heads={self.num_heads}, max_seq_len={self.max_seq_len}, tie_weights={self.tie_weights})")
 
 
+def sample_next_token(logits, rng, temperature=1.0, top_k=None):
+    """Draw one token id per row of `logits` (B, V): the sampling step of `generate`, shared with module 17.
+
+    logits: the last position's scores (B, V), array or Tensor (any float dtype; computed in float64).
+    logits / temperature; with top_k, logits below the k-th largest of their row are dropped (ties at the k-th
+    value are all kept); probs = softmax; then ONE draw per row by inverse CDF: u = rng.random((B, 1)), the
+    first token whose cumulative probability exceeds u. rng: a np.random.Generator, used for exactly B
+    uniforms per call (so two callers with the same seed draw the same tokens).
+    Returns an int64 np.ndarray (B,).
+    Errors: temperature <= 0 or top_k < 1 raise ValueError (top_k=1 is greedy decoding).
+    """
+    if not temperature > 0:
+        raise ValueError(f"generate: temperature must be > 0, got {temperature} (for greedy decoding pass top_k=1)")
+    if top_k is not None and top_k < 1:
+        raise ValueError(f"generate: top_k must be None or >= 1, got {top_k}")
+    logits = np.asarray(logits.data if isinstance(logits, Tensor) else logits).astype(np.float64) / temperature
+    if top_k is not None:
+        kth = np.sort(logits, axis=-1)[:, -min(top_k, logits.shape[-1])][:, None]
+        logits = np.where(logits < kth, -np.inf, logits)      # ties with the k-th are kept
+    probs = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    probs /= probs.sum(axis=-1, keepdims=True)
+    u = rng.random((logits.shape[0], 1))
+    nxt = np.minimum((probs.cumsum(axis=-1) < u).sum(axis=-1), probs.shape[-1] - 1)   # inverse CDF
+    return nxt.astype(np.int64)
+
+
 def generate(model, idx, max_new_tokens, temperature=1.0, top_k=None, seed=None):
     """Autoregressive sampling: append max_new_tokens tokens to each sequence of idx (nanoGPT's generate).
 
     model: a module with `max_seq_len` whose forward maps int ids (B, T) to logits (B, T, V). idx: int ids (B, T)
-    (array, list or integer Tensor); not modified. Each step: context = the last max_seq_len tokens; logits of the
-    last position / temperature; with top_k, logits below the k-th largest of their row are dropped (ties at the
-    k-th value are all kept); probs = softmax (float64); one token drawn per row with
-    np.random.default_rng(seed), created once (same seed -> same tokens). Runs under no_grad in eval mode and
-    restores the model's training mode.
+    (array, list or integer Tensor); not modified. Each step: context = the last max_seq_len tokens; the logits of
+    the last position go to sample_next_token (temperature, top_k, softmax in float64, one inverse-CDF draw per
+    row) with np.random.default_rng(seed), created once (same seed -> same tokens). Runs under no_grad in eval
+    mode and restores the model's training mode.
     Returns an int64 np.ndarray (B, T + max_new_tokens) starting with idx.
     Errors: temperature <= 0 or top_k < 1 raise ValueError (top_k=1 is greedy decoding).
     """
@@ -185,15 +210,9 @@ def generate(model, idx, max_new_tokens, temperature=1.0, top_k=None, seed=None)
         with no_grad():
             for _ in range(max_new_tokens):
                 context = idx[:, -model.max_seq_len:]
-                logits = model(context).data[:, -1, :].astype(np.float64) / temperature
-                if top_k is not None:
-                    kth = np.sort(logits, axis=-1)[:, -min(top_k, logits.shape[-1])][:, None]
-                    logits = np.where(logits < kth, -np.inf, logits)      # ties with the k-th are kept
-                probs = np.exp(logits - logits.max(axis=-1, keepdims=True))
-                probs /= probs.sum(axis=-1, keepdims=True)
-                u = rng.random((idx.shape[0], 1))
-                nxt = np.minimum((probs.cumsum(axis=-1) < u).sum(axis=-1), probs.shape[-1] - 1)   # inverse CDF
-                idx = np.concatenate([idx, nxt[:, None].astype(np.int64)], axis=1)
+                logits = model(context).data[:, -1, :]
+                nxt = sample_next_token(logits, rng, temperature, top_k)
+                idx = np.concatenate([idx, nxt[:, None]], axis=1)
     finally:
         model.train(was_training)
     return idx

@@ -111,12 +111,13 @@ MUTANTS = [
          caught_by=["test_generate"]),
     # one u for every step: the same seed re-created inside the loop (only the long single-sequence check sees it)
     dict(name="rng_recreated_every_step", cell="generate",
-         find="u = rng.random((idx.shape[0], 1))", replace="u = np.random.default_rng(seed).random((idx.shape[0], 1))",
+         find="nxt = sample_next_token(logits, rng, temperature, top_k)",
+         replace="nxt = sample_next_token(logits, np.random.default_rng(seed), temperature, top_k)",
          caught_by=["test_generate_sampling"]),
     # greedy for one sequence, sampling for a batch: the visible checks use batches of thousands
     dict(name="greedy_for_a_single_sequence", cell="generate",
          find="nxt = np.minimum((probs.cumsum(axis=-1) < u).sum(axis=-1), probs.shape[-1] - 1)",
-         replace="nxt = probs.argmax(axis=-1) if idx.shape[0] == 1 else np.minimum((probs.cumsum(axis=-1) < u).sum(axis=-1), probs.shape[-1] - 1)",
+         replace="nxt = probs.argmax(axis=-1) if logits.shape[0] == 1 else np.minimum((probs.cumsum(axis=-1) < u).sum(axis=-1), probs.shape[-1] - 1)",
          caught_by=["test_generate_sampling"]),
     dict(name="seed_ignored", cell="generate",
          find="rng = np.random.default_rng(seed)", replace="rng = np.random.default_rng()",
