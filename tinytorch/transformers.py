@@ -11,7 +11,7 @@ from tinytorch.layers import Dropout, Linear, Module, Sequential
 from tinytorch.tensor import Tensor
 
 # What `from tinytorch import ...` offers from this module.
-__all__ = ["LayerNorm", "MLP", "TransformerBlock", "GPT", "generate"]
+__all__ = ["LayerNorm", "MLP", "TransformerBlock", "GPT", "sample_next_token", "generate"]
 
 
 def _tensor(x):
