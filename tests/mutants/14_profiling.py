@@ -32,6 +32,11 @@ MUTANTS = [
          find="return 2 * int(output.size) * int(a.shape[-1])",
          replace="return 2 * int(output.shape[-2] if output.ndim > 1 else 1) * int(output.shape[-1] if output.ndim else 1) * int(a.shape[-1])",
          caught_by=["test_op_flops"]),
+    # only the hidden checks see it: K read from the second operand's first axis ((K, N) in 2-D, the batch in 3-D)
+    dict(name="matmul_k_from_second_rows", cell="op_flops",
+         find="return 2 * int(output.size) * int(a.shape[-1])",
+         replace="return 2 * int(output.size) * int(output._inputs[1].shape[0])",
+         caught_by=["test_op_flops"]),
     dict(name="conv_without_kernel_area", cell="op_flops",
          find="per_output = int(w.size) // int(w.shape[0])", replace="per_output = int(w.shape[1])",
          caught_by=["test_op_flops", "test_count_flops"]),
