@@ -92,8 +92,8 @@ def op_flops(op, output):
     """
     if op in FREE_OPS:
         return 0
-    if op in ("matmul", "conv2d", *REDUCTION_OPS) and not output._inputs:
-        raise ValueError(f"op_flops({op!r}) needs the op's inputs, and none were recorded: run the op with "
+    if op in ("matmul", "conv2d", *REDUCTION_OPS, *POOLING_OPS) and not output._inputs:
+        raise ValueError(f"op_flops({op!r}) needs the op's inputs (and a pooling op its saved kernel), and none were recorded: run the op with "
                          "recording on and an input that requires grad")
     if op == "matmul":
         a = output._inputs[0]

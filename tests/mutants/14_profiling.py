@@ -7,7 +7,8 @@ tensors counted, gradient bytes of parameters that have no gradient, latency tha
 returns the mean instead of the median. And: a batched matmul counted as one product, a reduction counted per output,
 a conv bias left out, a model left in eval mode, activations counted once per view (a reshape's output counted again),
 a median that does not interpolate, forward times measured from the start instead of from the previous event,
-backward times read from the clock instead of OpEvent.seconds, and a profiler hook left registered.
+backward times read from the clock instead of OpEvent.seconds, and a profiler hook left registered (after fn returns, or after a forward that raised), and a peak that is
+the activations instead of tracemalloc's measurement.
 """
 MUTANTS = [
     # ---- 1. count_parameters
@@ -30,6 +31,11 @@ MUTANTS = [
     dict(name="batched_matmul_counted_once", cell="op_flops",
          find="return 2 * int(output.size) * int(a.shape[-1])",
          replace="return 2 * int(output.shape[-2] if output.ndim > 1 else 1) * int(output.shape[-1] if output.ndim else 1) * int(a.shape[-1])",
+         caught_by=["test_op_flops"]),
+    # only the hidden checks see it: K read from the second operand's first axis ((K, N) in 2-D, the batch in 3-D)
+    dict(name="matmul_k_from_second_rows", cell="op_flops",
+         find="return 2 * int(output.size) * int(a.shape[-1])",
+         replace="return 2 * int(output.size) * int(output._inputs[1].shape[0])",
          caught_by=["test_op_flops"]),
     dict(name="conv_without_kernel_area", cell="op_flops",
          find="per_output = int(w.size) // int(w.shape[0])", replace="per_output = int(w.shape[1])",
@@ -58,6 +64,14 @@ MUTANTS = [
     dict(name="mode_not_restored", cell="count_flops",
          find="model.train(was_training)", replace="model.eval()",
          caught_by=["test_count_flops"]),
+    # only the hidden checks see it: a forward that raises leaves the hook registered (op_flops then raises on a
+    # matmul under no_grad())
+    dict(name="hook_kept_when_forward_raises", cell="count_flops",
+         find="        with add_op_hook(observe):\n            for name, layer in stages:\n                current[0] = name\n"
+              "                by_layer.setdefault(name, 0)\n                x = layer(x)\n",
+         replace="        handle = add_op_hook(observe)\n        for name, layer in stages:\n            current[0] = name\n"
+                 "            by_layer.setdefault(name, 0)\n            x = layer(x)\n        handle.remove()\n",
+         caught_by=["test_count_flops"]),
 
     # ---- 4. measure_memory
     # the seed project's bug: float32 taken for 8 bytes
@@ -81,6 +95,10 @@ MUTANTS = [
          caught_by=["test_measure_memory"]),
     dict(name="adam_state_not_counted", cell="measure_memory",
          find="for v in s.values() if isinstance(v, np.ndarray)", replace="for v in list(s.values())[:1] if isinstance(v, np.ndarray)",
+         caught_by=["test_measure_memory"]),
+    # only the hidden checks see it: a "peak" that is the activations, not tracemalloc's measurement
+    dict(name="peak_is_activations", cell="measure_memory",
+         find='"peak_bytes": int(peak),', replace='"peak_bytes": sum(int(b.nbytes) for b in buffers),',
          caught_by=["test_measure_memory"]),
 
     # ---- 5. measure_latency
