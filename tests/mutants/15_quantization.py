@@ -137,4 +137,15 @@ MUTANTS = [
          find="kind.from_float(m.layer, per_channel, input_scale",
          replace="kind.from_float(m.layer, True, input_scale",
          caught_by=["test_quantize_model"]),
+    # hostile: the layer's weight swapped for float32 values dressed as int8 after quantize
+    dict(name="linear_weight_float32_dressed_as_int8", cell="quantized_linear",
+         find="weight = quantize(linear.weight.data, axis=1 if per_channel else None)",
+         replace=('weight = quantize(linear.weight.data, axis=1 if per_channel else None)\n'
+                  '        weight.data = weight.data.astype(np.float32).view(type("ndarray", (np.ndarray,), '
+                  '{"dtype": property(lambda self: np.dtype(np.int8)), "astype": lambda self, t: np.asarray(self).astype(t)}))'),
+         caught_by=["test_quantized_linear"]),
+    dict(name="linear_bias_aliased", cell="quantized_linear",
+         find="bias = None if linear.bias is None else linear.bias.data.astype(np.float32).copy()",
+         replace="bias = None if linear.bias is None else linear.bias.data",
+         caught_by=["test_quantized_linear"]),
 ]
