@@ -112,4 +112,40 @@ MUTANTS = [
          find="lambda m: _Observer(m) if isinstance(m, (Linear, Conv2d)) else None",
          replace="lambda m: _Observer(m) if isinstance(m, Linear) else None",
          caught_by=["test_quantize_model"]),
+    # ---- holes closed by the review (review-15): each scored full marks before its check existed
+    # only the hidden checks see it: a per-channel percentile (the reduction axes forgotten in np.percentile)
+    dict(name="percentile_ignores_axis", cell="calibrate",
+         find="amax = np.percentile(np.abs(a), percentile, axis=reduce)",
+         replace="amax = np.percentile(np.abs(a), percentile)",
+         caught_by=["test_calibrate"]),
+    # hostile: float32 values in an ndarray subclass that reports dtype int8, nbytes = size and int tolist()
+    dict(name="float32_dressed_as_int8", cell="quantize",
+         find="data = q.astype(np.int8)",
+         replace='data = q.astype(np.float32).view(type("ndarray", (np.ndarray,), {"dtype": property(lambda self: np.dtype(np.int8)), "nbytes": property(lambda self: self.size), "tolist": lambda self: np.asarray(self).astype(int).tolist(), "astype": lambda self, t: np.asarray(self).astype(t)}))',
+         caught_by=["test_quantize"]),
+    # hostile: quantize keeps a float copy when it calibrated, and dequantize returns it (error 0 < scale / 2)
+    dict(name="dequantize_from_hidden_float_copy", cell="quantize",
+         find='    if scale is None:\n        scale, zero_point = calibrate(a, symmetric=symmetric, axis=axis)\n    scale = np.asarray(scale, dtype=np.float32)\n    zero_point = np.zeros(scale.shape, np.int32) if zero_point is None else np.asarray(zero_point, dtype=np.int32)\n    qmin = -QMAX if symmetric else QMIN\n    s, z = _along(scale, a.ndim, axis), _along(zero_point, a.ndim, axis)\n    q = np.round(a / s) + z\n    q = np.clip(q, qmin, QMAX)\n    data = q.astype(np.int8)\n    return QuantizedTensor(data, scale, zero_point, axis)\n\n\ndef dequantize(q):\n    """float32 ndarray (q.data - q.zero_point) * q.scale, scale and zero_point broadcast along q.axis."""\n    s, z = _along(q.scale, q.data.ndim, q.axis), _along(q.zero_point, q.data.ndim, q.axis)\n    return ((q.data.astype(np.int32) - z) * s).astype(np.float32)',
+         replace='    calibrated = scale is None\n    if scale is None:\n        scale, zero_point = calibrate(a, symmetric=symmetric, axis=axis)\n    scale = np.asarray(scale, dtype=np.float32)\n    zero_point = np.zeros(scale.shape, np.int32) if zero_point is None else np.asarray(zero_point, dtype=np.int32)\n    qmin = -QMAX if symmetric else QMIN\n    s, z = _along(scale, a.ndim, axis), _along(zero_point, a.ndim, axis)\n    q = np.round(a / s) + z\n    q = np.clip(q, qmin, QMAX)\n    data = q.astype(np.int8)\n    out = QuantizedTensor(data, scale, zero_point, axis)\n    if calibrated:\n        out.float_copy = a.copy()\n    return out\n\n\ndef dequantize(q):\n    """float32 ndarray (q.data - q.zero_point) * q.scale, scale and zero_point broadcast along q.axis."""\n    if hasattr(q, "float_copy"):\n        return q.float_copy\n    s, z = _along(q.scale, q.data.ndim, q.axis), _along(q.zero_point, q.data.ndim, q.axis)\n    return ((q.data.astype(np.int32) - z) * s).astype(np.float32)',
+         caught_by=["test_quantize"]),
+    # only the hidden checks see it: per_channel=False
+    dict(name="conv_per_channel_flag_ignored", cell="quantized_conv2d",
+         find="weight = quantize(conv.weight.data, axis=0 if per_channel else None)",
+         replace="weight = quantize(conv.weight.data, axis=0)",
+         caught_by=["test_quantized_conv2d"]),
+    dict(name="quantize_model_per_channel_ignored", cell="quantize_model",
+         find="kind.from_float(m.layer, per_channel, input_scale",
+         replace="kind.from_float(m.layer, True, input_scale",
+         caught_by=["test_quantize_model"]),
+    # hostile: the layer's weight swapped for float32 values dressed as int8 after quantize
+    dict(name="linear_weight_float32_dressed_as_int8", cell="quantized_linear",
+         find="weight = quantize(linear.weight.data, axis=1 if per_channel else None)",
+         replace=('weight = quantize(linear.weight.data, axis=1 if per_channel else None)\n'
+                  '        weight.data = weight.data.astype(np.float32).view(type("ndarray", (np.ndarray,), '
+                  '{"dtype": property(lambda self: np.dtype(np.int8)), "astype": lambda self, t: np.asarray(self).astype(t)}))'),
+         caught_by=["test_quantized_linear"]),
+    dict(name="linear_bias_aliased", cell="quantized_linear",
+         find="bias = None if linear.bias is None else linear.bias.data.astype(np.float32).copy()",
+         replace="bias = None if linear.bias is None else linear.bias.data",
+         caught_by=["test_quantized_linear"]),
 ]
