@@ -64,6 +64,15 @@ MUTANTS = [
     dict(name="next_conv_sliced_on_outputs", cell="structured",
          find="conv2d_from(conv_out.weight.data[:, keep]", replace="conv2d_from(conv_out.weight.data[keep]",
          caught_by=["test_prune_neurons"]),
+    # only the hidden checks see them: channels scored by L1, and no neuron left when round(amount * H) == H
+    dict(name="channels_scored_by_l1", cell="structured",
+         find="norms = np.sqrt((W.astype(np.float64) ** 2).sum(axis=(1, 2, 3)))",
+         replace="norms = np.abs(W.astype(np.float64)).sum(axis=(1, 2, 3))",
+         caught_by=["test_prune_neurons"]),
+    dict(name="no_neuron_kept_at_high_amount", cell="structured",
+         find='k = min(int(round(amount * norms.size)), norms.size - 1)\n    keep = np.sort(np.argsort(norms, kind="stable")[k:])\n    first = linear_from(',
+         replace='k = int(round(amount * norms.size))\n    keep = np.sort(np.argsort(norms, kind="stable")[k:])\n    first = linear_from(',
+         caught_by=["test_prune_neurons"]),
     # ---- 3. low rank
     dict(name="svd_without_s", cell="low_rank",
          find="first = linear_from((U * S).astype(W.dtype))", replace="first = linear_from(U.astype(W.dtype))",
@@ -110,5 +119,9 @@ MUTANTS = [
     # only the hidden checks see it: a scope and both techniques at once
     dict(name="scope_dropped", cell="compress_model",
          find='scope=config.get("scope", "global")', replace='scope="global"',
+         caught_by=["test_compress_model"]),
+    # only the hidden checks see it: a Linear whose min(in, out) equals r is factored anyway (more parameters)
+    dict(name="low_rank_at_equal_size", cell="compress_model",
+         find="> r else layer", replace=">= r else layer",
          caught_by=["test_compress_model"]),
 ]
