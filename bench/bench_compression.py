@@ -7,7 +7,8 @@ magnitude pruning (`tinytorch.compression.magnitude_prune`) at 0, 50, 70, 80, 90
 excluded), the test accuracy right after pruning and after a short fine-tune (Adam, lr 3e-4, masks re-applied after
 every step with `apply_masks`), each from a copy of the same trained model. Then the same for structured pruning
 (`prune_neurons` on both hidden layers), with the parameter count and the forward latency (batch 256, median of 30
-after 3 warm-ups, the models timed in turns) of each model, so accuracy, size and speed sit side by side.
+after 3 warm-ups, the models timed in turns by bench/timing.race) of each model, so accuracy, size and speed sit
+side by side.
 
 Accuracy is measured on the test split only; nothing is selected on it. Sparsity is counted from the arrays.
 Ends with one JSON line of every number. Needs the data cache (`make data`); exits with code 2 without it.
@@ -28,6 +29,7 @@ ARGS = _parser.parse_args()
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from threads import pin_threads  # noqa: E402
+from timing import race  # noqa: E402
 
 pin_threads(ARGS.threads)
 
@@ -69,19 +71,6 @@ def accuracy(model, x, y):
     for start in range(0, len(y), 1000):
         correct += int((model(Tensor(x[start:start + 1000])).data.argmax(1) == y[start:start + 1000]).sum())
     return correct / len(y)
-
-
-def latencies_ms(models, x, repeats=30, warmup=3):
-    """{name: (median, IQR)} of each model's forward time in ms; the models take turns (round robin), so a busy
-    machine slows them alike; the first `warmup` rounds are discarded."""
-    times = {name: [] for name in models}
-    for i in range(warmup + repeats):
-        for name, model in models.items():
-            start = time.perf_counter()
-            model(x)
-            if i >= warmup:
-                times[name].append((time.perf_counter() - start) * 1e3)
-    return {name: (float(np.median(t)), float(np.subtract(*np.percentile(t, [75, 25])))) for name, t in times.items()}
 
 
 def main():
@@ -134,7 +123,10 @@ def main():
         b, c = prune_neurons(b, dense[4], amount)
         shrunk[amount] = Sequential(a, ReLU(), b, ReLU(), c)
     sparse90 = magnitude_prune(copy.deepcopy(dense), 0.9)
-    timed = latencies_ms({"dense": dense, "sparse90": sparse90, **shrunk}, probe)  # before any fine-tuning
+    contenders = {"dense": dense, "sparse90": sparse90, **shrunk}
+    timed = {name: (t["median_ms"], t["iqr_ms"])  # before any fine-tuning
+             for name, t in race({name: (lambda m=m: m(probe)) for name, m in contenders.items()},
+                                 warmup=3, reps=30, rounds=3).items()}
     for amount, model in shrunk.items():
         a, b = model[0], model[2]
         median, iqr = timed[amount]

@@ -201,7 +201,8 @@ def check_module(module_id, workdir=None, workers=None, grade_mutants=True, list
             parts[cell].add(caught_where(scratch, module_id, student, cell))
             if _graded_cell(scratch, module_id, student, cell).metadata.get(FORGEABLE_ONLY):
                 problems.append(f"{module_id}: mutant {m['name']} is caught in {cell} only by checks whose right record "
-                                "is known in advance (assert_true, assert_same, assert_raises without match strings), "
+                                "is known in advance (assert_true, assert_same, assert_raises without match strings, "
+                                "assert_outcomes whose inputs all raise), "
                                 "which code in a kernel can forge: add a check of a value it computes wrong")
     for cell in sorted(covered):
         has_hidden = any(hidden_blocks(c.source) for c in source_nb.cells

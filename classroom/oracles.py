@@ -6,8 +6,8 @@ grading it would hand the answer to the kernel: a student's wrapper of `assert_c
 `expected` instead of `actual`. The grader never needs those values (it compares with the reference
 solution's records), so before a test cell runs in a graded kernel:
 
-- the expected argument of every check call (`assert_close`, `assert_equal`, `assert_statistic`, `assert_outcomes`) and the
-  `match` strings of `assert_raises` are replaced by `...`;
+- the expected argument of every check call (`assert_close`, `assert_equal`, `assert_statistic`,
+  `assert_outcomes`) and the `match` strings of `assert_raises` are replaced by `...`;
 - then every assignment, function/class definition or import whose names are read, but only by those
   removed arguments (or by other statements removed this way), is replaced by `pass`, repeatedly.
 

@@ -44,5 +44,6 @@ def test_a_mutant_only_forgeable_checks_catch_is_reported(tmp_path):
                 replace='"relu", Tensor(x.data, requires_grad=x.requires_grad))', caught_by=["test_activation_graph"])
     problems = check_module("02_activations", tmp_path, workers=1, listed=[copy])
     assert ("02_activations: mutant relu_records_a_copy is caught in test_activation_graph only by checks whose right "
-            "record is known in advance (assert_true, assert_same, assert_raises without match strings), which code in "
-            "a kernel can forge: add a check of a value it computes wrong") in problems, problems
+            "record is known in advance (assert_true, assert_same, assert_raises without match strings, assert_outcomes "
+            "whose inputs all raise), which code in a kernel can forge: add a check of a value it computes wrong"
+            ) in problems, problems
