@@ -31,7 +31,7 @@ help:
 	@echo "make report      TA reports: scores, LMS CSV, pass rates, flags, grading queue, report.html"
 	@echo "make similarity  pairs of submissions whose own code looks alike, for a TA (MODULE= for one)"
 	@echo "make data        fetch MNIST / Fashion-MNIST / Shakespeare into the data cache (CIFAR-10, online: python -m tinytorch.datasets fetch cifar10)"
-	@echo "make milestones  train milestones 01-05 on real data (slow; 04 takes ~25 minutes, 05 ~11)"
+	@echo "make milestones  train milestones 01-05 on real data, then 06 optimizes 03-05's models (slow; 04 ~25 min, 05 ~11, 06 ~10)"
 	@echo "make bench       tinytorch vs NumPy vs PyTorch CPU, and int8 vs float32 models (installs the torch extra)"
 	@echo "make soak        three batches of honest and hostile students graded at once score as one alone (slow)"
 	@echo "make bench-grading  notebooks/minute: plain sequential nbgrader vs sandboxed parallel classroom"
@@ -109,6 +109,7 @@ milestones: $(STAMP) data
 	  $(PY) milestones/04_cnn.py --dataset cifar10; \
 	else echo "04_cnn --dataset cifar10 skipped: CIFAR-10 is not in the data cache (see README, Milestones)"; fi
 	$(PY) milestones/05_transformer.py
+	$(PY) milestones/06_olympics.py
 
 bench: $(STAMP) data
 	$(PY) -m pip install -q -e ".[bench]"

@@ -20,7 +20,8 @@ showed that the chain rule, applied backwards through a network, trains hidden l
 milestone 02's XOR problem. LeCun's MNIST (1998) became the benchmark; Fashion-MNIST replaced its "too easy"
 digits with clothing images of the same format.
 
-Output: a progress bar, milestones/results/03_mlp_<dataset>.png (loss and test accuracy per epoch), and a
+Output: a progress bar, milestones/results/03_mlp_<dataset>.png (loss and test accuracy per epoch), the trained
+model in milestones/results/03_mlp_<dataset>.pkl (milestone 06 starts from it), and a
 final JSON line {"milestone", "dataset", "n_train", "n_test", "test_accuracy", "seconds"}.
 """
 import argparse
@@ -34,7 +35,7 @@ import numpy as np
 from tqdm import tqdm
 
 from augment import random_affine  # milestones/augment.py, beside this script
-from evaluate import accuracy, save_training_curves  # milestones/evaluate.py
+from evaluate import accuracy, save_model, save_training_curves  # milestones/evaluate.py
 
 from tinytorch.activations import ReLU
 from tinytorch.datasets import load_mnist
@@ -56,6 +57,7 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=None, help="default: mnist 30, fashion 10")
     parser.add_argument("--seed", type=int, default=1986)
     parser.add_argument("--cache-dir", default=None, help="default: $TINYTORCH_DATA or ~/.cache/tinytorch")
+    parser.add_argument("--results", default=None, help="where the PNG and the model go (default milestones/results)")
     args = parser.parse_args(argv)
     cfg = dict(SETTINGS[args.dataset])
     cfg["epochs"] = args.epochs or cfg["epochs"]
@@ -97,10 +99,12 @@ def main(argv=None):
     print(f"final test accuracy {test_acc:.4f} (target {cfg['target']:.2f}) after {cfg['epochs']} epochs, "
           f"{seconds:.1f} s")
 
-    RESULTS.mkdir(exist_ok=True)
-    save_training_curves(RESULTS / f"03_mlp_{args.dataset}.png", history, f"target {cfg['target']:.0%}", cfg["target"],
+    results = Path(args.results) if args.results else RESULTS
+    results.mkdir(parents=True, exist_ok=True)
+    save_training_curves(results / f"03_mlp_{args.dataset}.png", history, f"target {cfg['target']:.0%}", cfg["target"],
                          "cross-entropy (train" + (", augmented)" if cfg["augment"] else ")"),
                          f"{args.dataset}: {test_acc:.2%} on {len(y_test)} held-out images")
+    save_model(results / f"03_mlp_{args.dataset}.pkl", model, test_accuracy=test_acc, input="flattened, in [0, 1]")
 
     print(json.dumps({"milestone": "03_mlp_digits",
                       "dataset": f"{args.dataset}: test = {test_info['subset']}; source: {info['source']}"

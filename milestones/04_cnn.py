@@ -30,7 +30,8 @@ History: "Gradient-based learning applied to document recognition" (Proc. IEEE, 
 backpropagation: convolutions share one small filter across the image, pooling makes features tolerate small
 shifts, so the network needs far fewer weights than milestone 03's MLP and generalises better from them.
 
-Output: a progress bar, <results>/04_cnn_<dataset>.png (loss and test accuracy per epoch), and a final JSON line
+Output: a progress bar, <results>/04_cnn_<dataset>.png (loss and test accuracy per epoch), the trained model and
+its input Normalize in <results>/04_cnn_<dataset>.pkl (milestone 06 starts from it), and a final JSON line
 {"milestone", "dataset", "n_train", "n_test", "test_accuracy", "seconds", "params"}.
 """
 import argparse
@@ -74,7 +75,7 @@ import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from augment import random_affine  # noqa: E402  (milestones/augment.py, beside this script)
-from evaluate import accuracy, save_training_curves  # noqa: E402  (milestones/evaluate.py)
+from evaluate import accuracy, save_model, save_training_curves  # noqa: E402  (milestones/evaluate.py)
 
 from tinytorch.activations import ReLU  # noqa: E402
 from tinytorch.dataloader import (Compose, DataLoader, Dataset, Normalize, RandomCrop,  # noqa: E402
@@ -188,6 +189,7 @@ def main(args):
     save_training_curves(results / f"04_cnn_{args.dataset}.png", history, f"target {cfg['target']:.1%}", cfg["target"],
                          "cross-entropy (train" + (")" if args.dataset == "fashion" else ", augmented)"),
                          f"{args.dataset}: {test_acc:.2%} on {len(y_test)} held-out images")
+    save_model(results / f"04_cnn_{args.dataset}.pkl", model, test_accuracy=test_acc, normalize=normalize)
 
     augmented = {"mnist": "; training images randomly affine-augmented",
                  "cifar10": "; training images randomly cropped and flipped"}.get(args.dataset, "")

@@ -26,7 +26,8 @@ et al., 2018) kept only the decoder, trained to predict the next token; this is 
 (Karpathy's char-rnn / nanoGPT Shakespeare experiment).
 
 Output: a progress bar, <results>/05_transformer.png (training and validation loss against training time),
-<results>/05_transformer_sample.txt (500 characters generated from the trained model, also printed), and a final
+<results>/05_transformer_sample.txt (500 characters generated from the trained model, also printed), the trained
+model and its tokenizer in <results>/05_transformer.pkl (milestone 06 times its generation), and a final
 JSON line {"milestone", "dataset", "n_train_chars", "n_val_chars", "params", "val_loss", "seconds"}.
 """
 import argparse
@@ -70,7 +71,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from evaluate import save_loss_curves  # noqa: E402  (milestones/evaluate.py)
+from evaluate import save_loss_curves, save_model  # noqa: E402  (milestones/evaluate.py)
 
 from tinytorch.autograd import no_grad  # noqa: E402
 from tinytorch.datasets import load_shakespeare  # noqa: E402
@@ -195,6 +196,7 @@ def main(args):
     ids = generate(model, prompt, args.sample_chars, temperature=args.temperature, seed=args.seed)[0, 1:]
     sample = tokenizer.decode(ids.tolist())
     (results / "05_transformer_sample.txt").write_text(sample, encoding="utf-8")
+    save_model(results / "05_transformer.pkl", model, tokenizer=tokenizer, val_loss=val_loss)
     print(f"--- {args.sample_chars} characters sampled (temperature {args.temperature}, prompt: a newline) ---")
     print(sample)
     print("---")

@@ -1,5 +1,7 @@
 """Evaluation and training curves shared by the milestones (03 and 04's classifiers, 05's language model): their
 reporting, not course material (the model is any tinytorch Module mapping a batch to logits)."""
+import pickle
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -17,6 +19,19 @@ def accuracy(model, x, y, batch):
                    for i in range(0, len(y), batch))
     model.train()
     return hits / len(y)
+
+
+def save_model(path, model, **info):
+    """Pickle the trained `model` with `info` (how its inputs were prepared, its test accuracy) to `path`, so a later
+    milestone (06) starts from it. A pickle runs code when loaded: load only files these scripts wrote."""
+    with open(path, "wb") as f:
+        pickle.dump({"model": model, **info}, f)
+
+
+def load_model(path):
+    """The dict save_model wrote: "model" and the info saved with it."""
+    with open(path, "rb") as f:
+        return pickle.load(f)
 
 
 def save_training_curves(path, history, target_label, target, loss_label, title):

@@ -152,3 +152,30 @@ def test_transformer_milestone_runs_on_a_fixture(tmp_path, monkeypatch):
     sample = (results / "05_transformer_sample.txt").read_text(encoding="utf-8")
     # 60 tokens; an untrained model may draw special tokens, which decode to nothing
     assert 0 < len(sample) <= 60 and sample in done.stdout, sample
+
+
+def test_olympics_milestone_runs_on_a_fixture(tmp_path):
+    """Milestone 06 on a fixture, with no models saved yet: it trains milestones 03 and 04's baselines first (one
+    short epoch each, through their own scripts, which save them), distils and quantizes, times every model of each
+    event in one run and prints one JSON line per event. The numbers of a fixture mean nothing: the exit code must
+    only agree with the events' verdicts, and the things that do not depend on training must hold."""
+    rng = np.random.default_rng(6)
+    cache, results = tmp_path / "cache", tmp_path / "results"
+    mnist_fixture(cache, "mnist", rng)
+    done = subprocess.run([sys.executable, str(MILESTONES / "06_olympics.py"), "--epochs", "1", "--max-batches", "2",
+                           "--reps", "3", "--kv-reps", "1", "--cache-dir", str(cache), "--results", str(results)],
+                          capture_output=True, text=True, timeout=600, cwd=MILESTONES.parent)
+    assert done.returncode in (0, 1), f"06_olympics.py failed:\n{done.stdout}\n{done.stderr}"
+    reports = [json.loads(line) for line in done.stdout.splitlines() if line.startswith('{"milestone": "06_olympics"')]
+    assert [r["event"] for r in reports] == ["mlp", "cnn", "kv"], done.stdout
+    assert done.returncode == (0 if all(r["targets_met"] for r in reports) else 1)
+    assert (results / "03_mlp_mnist.pkl").is_file() and (results / "04_cnn_mnist.pkl").is_file()
+    for report, small in zip(reports[:2], ("pruned", "distilled")):
+        rows = {r["model"]: r for r in report["rows"]}
+        assert list(rows) == ["float32 baseline", "int8", small, small + "+int8"], rows
+        base = rows["float32 baseline"]
+        assert (base["bytes_ratio"], base["speedup_batch1"], base["accuracy_change"]) == (1.0, 1.0, 0.0), base
+        assert rows["int8"]["bytes_ratio"] < 0.3 and rows[small]["bytes_ratio"] < 0.25, rows
+        assert rows[small + "+int8"]["bytes"] < rows[small]["bytes"] / 3, rows
+        assert all(0 <= r["accuracy"] <= 1 and r["ms_batch1"] > 0 and r["ms_batch256"] > 0 for r in rows.values())
+    assert reports[2]["tokens_identical"] is True and reports[2]["new_tokens"] == 48, reports[2]
