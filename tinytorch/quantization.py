@@ -159,6 +159,19 @@ def dequantize(q):
     return ((q.data.astype(np.int32) - z) * s).astype(np.float32)
 
 
+def int_matmul(a, b):
+    """The exact integer matrix product of int8 arrays (np.matmul's shapes: a (..., M, K), b (..., K, N)), as int32.
+
+    Computed on the float BLAS: every product of two int8 values and every partial sum of K of them is an integer of
+    magnitude at most K·128², and float32 represents every integer up to 2^24 exactly (float64: 2^53), so the float
+    product equals the int32 one bit for bit whatever order BLAS sums in: float32 for K·128² <= 2^24 (K <= 1,024),
+    float64 beyond. NumPy's own integer matmul gives the same array with a plain loop, tens of times slower.
+    """
+    k = a.shape[-1]
+    dtype = np.float32 if k * 128 * 128 <= 2 ** 24 else np.float64
+    return np.matmul(a.astype(dtype), b.astype(dtype)).astype(np.int32)
+
+
 class QuantizedLinear(Module):
     """Inference-only int8 Linear (torch.ao.nn.quantized.Linear): y = (q_x @ q_w in int32) * (s_x * s_w) + b.
 
@@ -189,7 +202,7 @@ class QuantizedLinear(Module):
                              f"dimension is {self.in_features}, got shape {a.shape}")
         scale = calibrate(a)[0] if self.input_scale is None else self.input_scale
         qx = quantize(a, scale)  # symmetric, per tensor: zero point 0
-        acc = qx.data.astype(np.int32) @ self.weight.data.astype(np.int32)  # int32 accumulation: no wrap-around
+        acc = int_matmul(qx.data, self.weight.data)  # exact int32 sums, no wrap-around, on the float BLAS
         out = acc * (qx.scale * self.weight.scale)  # (out,) scales broadcast along the last axis
         if self.bias is not None:
             out = out + self.bias
@@ -234,7 +247,7 @@ class QuantizedConv2d(Module):
         qx = quantize(a, scale)
         cols = im2col(qx.data, (kH, kW), self.stride, self.padding)  # int8 windows; padding 0 is the real 0
         w2 = self.weight.data.reshape(self.out_channels, -1)
-        acc = np.matmul(w2.astype(np.int32), cols.astype(np.int32))  # (N, C_out, H_out * W_out), int32
+        acc = int_matmul(w2, cols)  # (N, C_out, H_out * W_out), exact int32
         out = acc * (qx.scale * self.weight.scale.reshape(-1, 1))
         if self.bias is not None:
             out = out + self.bias.reshape(-1, 1)

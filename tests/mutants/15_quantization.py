@@ -68,11 +68,11 @@ MUTANTS = [
          replace="weight = quantize(linear.weight.data, axis=0 if per_channel else None)",
          caught_by=["test_quantized_linear"]),
     dict(name="linear_int8_accumulator", cell="quantized_linear",
-         find="acc = qx.data.astype(np.int32) @ self.weight.data.astype(np.int32)",
+         find="acc = int_matmul(qx.data, self.weight.data)",
          replace="acc = qx.data @ self.weight.data",
          caught_by=["test_quantized_linear"]),
     dict(name="linear_int16_accumulator", cell="quantized_linear",
-         find="acc = qx.data.astype(np.int32) @ self.weight.data.astype(np.int32)",
+         find="acc = int_matmul(qx.data, self.weight.data)",
          replace="acc = qx.data.astype(np.int16) @ self.weight.data.astype(np.int16)",
          caught_by=["test_quantized_linear"]),
     dict(name="linear_bias_forgotten", cell="quantized_linear",
@@ -88,7 +88,7 @@ MUTANTS = [
 
     # ---- 4. QuantizedConv2d
     dict(name="conv_int8_accumulator", cell="quantized_conv2d",
-         find="acc = np.matmul(w2.astype(np.int32), cols.astype(np.int32))", replace="acc = np.matmul(w2, cols)",
+         find="acc = int_matmul(w2, cols)", replace="acc = np.matmul(w2, cols)",
          caught_by=["test_quantized_conv2d"]),
     # only the hidden checks see it: stride 2
     dict(name="conv_stride_ignored", cell="quantized_conv2d",
