@@ -79,6 +79,7 @@ class LmsCollector(FileNameCollectorPlugin):
         super().__init__(**kwargs)
         self.events = {"students": {}, "refused": {}}  # student -> [event], archive path -> event
         self.filed = {}  # student -> (archive path, notebook name, time or None)
+        self.unreadable_times = {}  # lms id -> the time text the LMS gave that could not be read
         self._plan = None
 
     # --- what each LMS says -----------------------------------------------------------------------------
@@ -93,6 +94,14 @@ class LmsCollector(FileNameCollectorPlugin):
     def identity(self, lms_id):
         """[(roster field, value)] that identify the student behind `lms_id`, tried in order."""
         return [("lms_user_id", lms_id), ("id", lms_id)]
+
+    def read_time(self, lms_id, text, read):
+        """`read(text)` as naive UTC, or None (noted for the event) if the LMS's text cannot be read as a time."""
+        try:
+            return read(text)
+        except (ValueError, OverflowError):
+            self.unreadable_times[lms_id] = text
+            return None
 
     def local(self, naive):
         """An LMS time without a zone, read in `timezone`, as naive UTC (nbgrader's convention)."""
@@ -181,9 +190,12 @@ class LmsCollector(FileNameCollectorPlugin):
                                      f"from {self.lms}: filed {chosen['file']} as it is"))
             if chosen["time"] is None:
                 late = " (Canvas marks it late)" if chosen.get("late") else ""
-                events.append(_event("lms_no_time", f"{self.lms} gives no submission time for {chosen['file']}"
-                                     f"{late}: no timestamp.txt, so no late penalty can be computed"
-                                     + (" (pass TIMES=, see README)" if self.times_file == "" else "")))
+                text = self.unreadable_times.get(chosen["lms_id"])
+                hint = "" if self.times_file else " (pass TIMES=, see README)"
+                given = (f"{self.lms}'s time {text!r} cannot be read" if text
+                         else f"{self.lms} gives no submission time{hint}")
+                events.append(_event("lms_no_time", f"{given} for {chosen['file']}{late}: no timestamp.txt, so "
+                                     "no late penalty can be computed"))
             if not self._replaces(student, chosen, file_id, events):
                 continue
             self.events["students"][student] = events
@@ -240,7 +252,8 @@ class CanvasCollector(LmsCollector):
             return {}
         with open(self.times_file, newline="", encoding="utf-8-sig") as f:
             rows = list(csv.DictReader(f))
-        return {str(r["user_id"]).strip(): parse_utc(r["submitted_at"]) for r in rows if (r.get("submitted_at") or "").strip()}
+        ids = [(str(r["user_id"]).strip(), (r.get("submitted_at") or "").strip()) for r in rows]
+        return {user: self.read_time(user, when, parse_utc) for user, when in ids if when}
 
 
 class MoodleCollector(LmsCollector):
@@ -278,7 +291,8 @@ class MoodleCollector(LmsCollector):
         for row in self._worksheet():
             when = (row.get("Last modified (submission)") or "").strip()
             if self._participant(row) and when and when != "-":
-                out[self._participant(row)] = self.local(dateutil.parser.parse(when))
+                out[self._participant(row)] = self.read_time(self._participant(row), when,
+                                                             lambda t: self.local(dateutil.parser.parse(t)))
         return out
 
     def identity(self, lms_id):
@@ -291,8 +305,9 @@ class BlackboardCollector(LmsCollector):
     the time is in the name (the server's local time, `timezone`)."""
 
     lms = "blackboard"
-    named_regexp = Unicode(r"(?P<assignment>.+)_(?P<lms_id>[^_/]+)_attempt_(?P<timestamp>\d{4}(?:-\d\d){5})_(?P<file>.+)",
-                           help="Blackboard's file names.").tag(config=True)
+    named_regexp = Unicode(
+        r"(?P<assignment>.+)_(?P<lms_id>[^_/]+)_attempt_(?P<timestamp>\d{4}(?:-\d\d){5})_(?P<file>.+)",
+        help="Blackboard's file names.").tag(config=True)
 
     def parse(self, rel):
         m = re.fullmatch(self.named_regexp, os.path.basename(rel))

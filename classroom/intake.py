@@ -13,6 +13,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dateutil.tz import gettz
 from nbgrader.apps import NbGraderAPI
 from nbgrader.apps.zipcollectapp import ZipCollectApp
 from nbgrader.utils import capture_log, temp_attrs
@@ -65,6 +66,9 @@ def collect(c, lms, module_id, archive, times=None):
         raise ValueError(f"no archive {archive}")
     if not c.release_path(module_id).is_file():
         raise ValueError(f"{module_id} has not been released (release/{module_id}/ is empty): run `make release`")
+    zone = c.config.LmsCollector.get("timezone", "UTC")
+    if gettz(zone) is None:
+        raise ValueError(f"c.LmsCollector.timezone = {zone!r} in nbgrader_config.py is not a time zone")
     plugin = COLLECTORS[lms]
     downloaded = c.root / "downloaded" / module_id
     shutil.rmtree(downloaded, ignore_errors=True)  # this archive only: nothing of an earlier download lingers
@@ -81,7 +85,8 @@ def collect(c, lms, module_id, archive, times=None):
         app = ZipCollectApp(coursedir=api.coursedir, parent=api)
         result = capture_log(app)
     if not result.get("success"):
-        raise NbgraderError(f"nbgrader zip_collect {module_id} failed\n{result.get('error', '')}\n{result.get('log', '')}")
+        raise NbgraderError(f"nbgrader zip_collect {module_id} failed\n{result.get('error', '')}\n"
+                            f"{result.get('log', '')}")
     inst = app.collector_plugin_inst
     if inst is None:
         raise NbgraderError(f"nbgrader zip_collect {module_id} found nothing to collect\n{result.get('log', '')}")
@@ -93,7 +98,9 @@ def collect(c, lms, module_id, archive, times=None):
         else:  # nothing filed (an older attempt, say): keep what the earlier collection recorded, add this
             log["students"][student] = log["students"].get(student, []) + [
                 e for e in events if e not in log["students"].get(student, [])]
-    log["refused"].update({f"{archive.name}/{rel}": e for rel, e in inst.events["refused"].items()})
+    # refusals are per archive (its files are extracted under its name): this run's replace that archive's earlier ones
+    log["refused"] = {rel: e for rel, e in log["refused"].items() if Path(rel).parts[0] != archive.stem}
+    log["refused"].update(inst.events["refused"])
     path = intake_path(c.root, module_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(log, indent=1, sort_keys=True) + "\n")
@@ -124,5 +131,6 @@ def event_rows(root):
             rows += [dict(student=student, module=path.stem, kind=e.get("kind", "intake"), cell=None,
                           detail=str(e.get("detail") or "")) for e in events if isinstance(e, dict)]
         rows += [dict(student="(refused)", module=path.stem, kind=e.get("kind", "intake"), cell=None,
-                      detail=str(e.get("detail") or "")) for _, e in sorted(log["refused"].items()) if isinstance(e, dict)]
+                      detail=str(e.get("detail") or ""))
+                 for _, e in sorted(log["refused"].items()) if isinstance(e, dict)]
     return rows

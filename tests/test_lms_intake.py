@@ -6,7 +6,6 @@ Field report: with the shipped configuration zip_collect collected nothing; with
 resubmission `01_tensor-1.ipynb` was graded 0 as wrong_name, and no submission time reached timestamp.txt.
 The fixture archives are built here, in each LMS's naming, from the released notebook."""
 import csv
-import io
 import json
 import zipfile
 
@@ -153,13 +152,21 @@ def test_moodle_worksheet_times_and_late_policy(term, tmp_path):
         w.writerow(["Participant 2004", "Dee Dee", "DEE@uni.example", "Submitted for grading", "", "100", "Yes",
                     "Tuesday, 3 November 2026, 10:00 AM", "-", ""])         # 09:00 UTC, 2 days late: 20%
         w.writerow(["Participant 1002", "Bob Babbage", "bob@uni.example", "Submitted for grading", "", "100", "Yes",
-                    "-", "-", ""])
+                    "gestern abend", "-", ""])                              # not a time: said, not guessed
     assert _collect(c, "moodle", archive, worksheet) == 1
     assert _filed(c, "ada") == ("ada", "2026-11-01 12:05:00")
     assert _filed(c, "dee") == ("dee", "2026-11-03 09:00:00")
-    assert _filed(c, "bob") == ("bob", None) and "lms_no_time" in _kinds(c, "bob")
+    assert _filed(c, "bob") == ("bob", None) and _kinds(c, "bob") == ["lms_no_time"]
+    assert "'gestern abend' cannot be read" in intake.read_log(c.root, MODULE)["students"]["bob"][0]["detail"]
     assert _kinds(c, "dee") == ["lms_renamed"]
     assert [e["kind"] for e in intake.read_log(c.root, MODULE)["refused"].values()] == ["lms_unmapped"]
+
+    with Gradebook(c.db_url) as gb:  # the roster is fixed; the same download again files eve and nothing else
+        gb.update_or_create_student("eve", lms_user_id="2999")
+    ada_mtime = c.submission_path(MODULE, "ada").stat().st_mtime_ns
+    assert _collect(c, "moodle", archive, worksheet) == 0
+    assert _filed(c, "eve") == ("eve", None) and not intake.read_log(c.root, MODULE)["refused"]
+    assert c.submission_path(MODULE, "ada").stat().st_mtime_ns == ada_mtime
 
     assert not autograde_all([MODULE], ["ada", "dee"], c=c, workers=1, progress=False)
     with Gradebook(c.db_url) as gb:
@@ -217,3 +224,7 @@ def test_refuses_unknown_lms_and_unreleased_module(scratch_course, tmp_path):
         intake.collect(c, "sakai", MODULE, archive)
     with pytest.raises(ValueError, match="has not been released"):
         intake.collect(c, "canvas", MODULE, archive)
+    c.generate_assignment(MODULE)
+    c.config.LmsCollector.timezone = "Mars/Olympus"
+    with pytest.raises(ValueError, match="is not a time zone"):
+        intake.collect(c, "moodle", MODULE, archive)
