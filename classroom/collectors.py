@@ -35,7 +35,9 @@ Sources for each LMS's naming (what the plugins parse; see also README, "Running
 - Blackboard Learn, Grade Center "Assignment File Download": `<assignment>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>
   _<file>` plus a `<assignment>_<username>_attempt_<time>.txt` receipt ("Date Submitted: ..."); nbgrader's own
   `named_regexp` help uses this form (`ps1_bitdiddle_attempt_2016-01-30-15-00-00_problem1.ipynb`). The time in
-  the name is the server's local time (`c.LmsCollector.timezone`).
+  the name is the server's local time (`c.LmsCollector.timezone`). The receipt's `Name: <full name> (<username>)`
+  line gives the username whole (the receipt format as parsed by CodeGrade's Blackboard importer, "Name:",
+  "Assignment:", "Date Submitted:", ...); without a receipt the username is the name's last `_`-free part.
 """
 import csv
 import hashlib
@@ -149,6 +151,7 @@ class LmsCollector(FileNameCollectorPlugin):
     def plan(self, root):
         """{absolute path: nbgrader's collect dict} for the files to file; every decision recorded as an event."""
         module = self.parent.coursedir.assignment_id
+        self.root = root
         roster, times, found = self._roster(), self.times(), {}
         for folder, _, files in os.walk(root):
             for name in files:
@@ -310,11 +313,22 @@ class BlackboardCollector(LmsCollector):
         help="Blackboard's file names.").tag(config=True)
 
     def parse(self, rel):
-        m = re.fullmatch(self.named_regexp, os.path.basename(rel))
+        name = os.path.basename(rel)
+        m = re.fullmatch(self.named_regexp, name)
         if not m:
             return None
         when = self.local(datetime.strptime(m["timestamp"], "%Y-%m-%d-%H-%M-%S"))
-        return dict(lms_id=m["lms_id"], name=m["lms_id"], file=m["file"], time=when, order=0, late=False)
+        return dict(lms_id=self.receipt_user(rel, name[:m.end("timestamp")]) or m["lms_id"], name=m["lms_id"],
+                    file=m["file"], time=when, order=0, late=False)
+
+    def receipt_user(self, rel, prefix):
+        """The username on the attempt's receipt (`Name: Full Name (username)`), which holds it whole where the
+        file name cannot (a username with `_` in it); None without a receipt."""
+        receipt = Path(self.root) / Path(rel).parent / f"{prefix}.txt"
+        if not receipt.is_file():
+            return None
+        m = re.search(r"^Name: .*\((?P<user>[^()\n]+)\)\s*$", receipt.read_text(errors="replace"), flags=re.MULTILINE)
+        return m["user"].strip() if m else None
 
     def identity(self, lms_id):
         return [("id", lms_id), ("lms_user_id", lms_id)]

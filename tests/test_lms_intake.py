@@ -26,6 +26,8 @@ ROSTER = [  # id, email, lms_user_id
     ("dee", "dee@uni.example", ""),
     ("twin1", "t1@uni.example", "7777"),
     ("twin2", "t2@uni.example", "7777"),
+    ("doe", "doe@uni.example", ""),
+    ("j_doe", "jd@uni.example", ""),
 ]
 
 
@@ -190,11 +192,15 @@ def test_blackboard_times_from_names_newer_attempt_wins_and_recollecting_changes
         "Tensor_bob_attempt_2026-11-02-09-00-00_01_tensor.ipynb": _tagged(release, "bob-2"),
         "Tensor_bob_attempt_2026-11-02-09-00-00.txt": receipt,
         "Tensor_ada_attempt_2026-11-01-06-30-00_01_tensor.ipynb": _tagged(release, "ada"),
+        # a username with "_": its receipt names it whole, so it is not filed under "doe"
+        "Tensor_j_doe_attempt_2026-11-01-07-00-00_01_tensor.ipynb": _tagged(release, "j_doe"),
+        "Tensor_j_doe_attempt_2026-11-01-07-00-00.txt": receipt.replace("Bob Babbage (bob)", "Jay Doe (j_doe)"),
     })
     assert _collect(c, "blackboard", first) == 0
     assert _filed(c, "bob") == ("bob-2", "2026-11-02 14:00:00")   # EST is UTC-5
     assert _filed(c, "ada") == ("ada", "2026-11-01 11:30:00")     # EDT is UTC-4
     assert _kinds(c, "bob") == ["lms_attempt_chosen"]
+    assert _filed(c, "j_doe") == ("j_doe", "2026-11-01 12:00:00") and not c.submission_path(MODULE, "doe").exists()
 
     notebook = c.submission_path(MODULE, "bob")
     before = notebook.stat().st_mtime_ns
