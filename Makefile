@@ -8,9 +8,9 @@ MODULE ?=
 STUDENT ?=
 # Recipes read MODULE and STUDENT from the environment ("$$STUDENT"), so any student id (spaces, quotes)
 # reaches the command as one argument.
-export MODULE STUDENT RERELEASE NOTE DUE DAYS HOURS
+export MODULE STUDENT RERELEASE NOTE DUE DAYS HOURS ZIP TIMES
 
-.PHONY: similarity exchange deadline extension student-dist soak bench-grading help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
+.PHONY: collect-canvas collect-moodle collect-blackboard similarity exchange deadline extension student-dist soak bench-grading help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
 
 help:
 	@echo "make demo        release all modules, grade a demo class, export the gradebook"
@@ -28,6 +28,8 @@ help:
 	@echo "make exchange    create nbgrader's exchange (outside the course) and close the course folder to students"
 	@echo "make deadline MODULE=01_tensor DUE='2026-12-04 23:59 Europe/Zurich'   a module's due date"
 	@echo "make extension MODULE=01_tensor STUDENT=ada DAYS=2 NOTE='illness'   one student's extension"
+	@echo "make collect-canvas MODULE=01_tensor ZIP=submissions.zip TIMES=times.csv   an LMS download -> submitted/"
+	@echo "                 (collect-moodle: TIMES=grading worksheet; collect-blackboard: times are in the file names)"
 	@echo "make report      TA reports: scores, LMS CSV, pass rates, flags, grading queue, report.html"
 	@echo "make similarity  pairs of submissions whose own code looks alike, for a TA (MODULE= for one)"
 	@echo "make data        fetch MNIST / Fashion-MNIST / Shakespeare into the data cache (CIFAR-10, online: python -m tinytorch.datasets fetch cifar10)"
@@ -78,6 +80,10 @@ deadline: $(STAMP)
 
 extension: $(STAMP)
 	$(PY) -m classroom.cli extension "$$MODULE" "$$STUDENT" --days "$${DAYS:-0}" --hours "$${HOURS:-0}" --note "$$NOTE"
+
+# LMS downloads through nbgrader's zip_collect with a collector plugin per LMS (classroom/collectors.py)
+collect-canvas collect-moodle collect-blackboard: $(STAMP)
+	$(PY) -m classroom.cli collect $(@:collect-%=%) "$$MODULE" "$$ZIP" $(if $(TIMES),--times "$$TIMES")
 
 report: $(STAMP)
 	$(PY) -m classroom.cli report

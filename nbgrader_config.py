@@ -55,6 +55,9 @@ c.AssignLatePenalties.plugin_class = PercentPerDay
 c.PercentPerDay.percent_per_day = 10.0
 c.PercentPerDay.max_percent = 50.0
 c.PercentPerDay.grace_minutes = 15.0
+# LMS intake (`make collect-canvas/-moodle/-blackboard`, classroom/collectors.py): the zone your LMS writes times
+# without one in (Moodle's grading worksheet, Blackboard's file names); Canvas's API times carry their zone.
+c.LmsCollector.timezone = "UTC"          # e.g. "Europe/Zurich"
 c.GuardedExecute.timeout = 60            # seconds per cell, then the kernel is killed
 c.Sandbox.enabled = True                 # bubblewrap; `make sandbox` installs it
 c.Sandbox.allow_unsandboxed = False      # True only to grade trusted code where bwrap is unavailable

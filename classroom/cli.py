@@ -139,6 +139,12 @@ def cmd_extension(args):
           "it holds through every regrade; `make report` and `make feedback` apply it to an existing grade")
 
 
+def cmd_collect(args):
+    from classroom import intake
+    from classroom.nbgrader_api import Course
+    return intake.run(Course(), args.lms, args.module, args.archive, args.times)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="classroom", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -182,6 +188,12 @@ def main(argv=None):
     p.add_argument("--hours", type=float, default=0)
     p.add_argument("--note", help="why (kept with the extension)")
     p.set_defaults(func=cmd_extension)
+    p = sub.add_parser("collect", help="collect an LMS's download of one module into submitted/ (nbgrader zip_collect)")
+    p.add_argument("lms", choices=["canvas", "moodle", "blackboard"])
+    p.add_argument("module")
+    p.add_argument("archive", help="the LMS's download (zip)")
+    p.add_argument("--times", help="Canvas: CSV of user_id, submitted_at (Submissions API); Moodle: grading worksheet")
+    p.set_defaults(func=cmd_collect)
     p = sub.add_parser("lab", help="JupyterLab on the course (students: release/; instructors and TAs: Formgrader)")
     p.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to `jupyter lab`")
     p.set_defaults(func=cmd_lab)

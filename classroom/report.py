@@ -10,7 +10,8 @@ Files written (all from nbgrader's gradebook plus the grading pipeline's event f
                           gradebook/events/<student>/<module>.json (a JSON list of
                           {"kind", "cell", "detail"}); an unreadable file is itself an event
                           ("unreadable_events"), and a submission in submitted/ with no gradebook entry is
-                          flagged "not_graded"
+                          flagged "not_graded"; plus the LMS intake's decisions from
+                          gradebook/intake/<module>.json (classroom/intake.py; refused files as "(refused)")
   manual_queue.csv        cells still needing a TA: student, module, cell, kind ("written answer", or "code"
                           when the pipeline left a code cell to a TA), max_points, formgrader (URL path on
                           the Jupyter server running the formgrader, focused on that cell's score box)
@@ -33,6 +34,7 @@ from matplotlib.ticker import MaxNLocator
 from nbgrader.api import Gradebook
 
 from classroom import deadlines, exports, similarity
+from classroom import intake
 from classroom.events import load_events
 from classroom.similarity import Similarity
 
@@ -133,11 +135,12 @@ def event_rows(path, student, module):
 
 
 def integrity_table(root, graded=()):
-    """Every event under gradebook/events/, plus submissions in submitted/ that never reached the gradebook."""
+    """Every event under gradebook/events/ and gradebook/intake/, plus submissions in submitted/ that never reached the gradebook."""
     root = Path(root)
     rows = []
     for path in sorted((root / "gradebook" / "events").glob("*/*.json")):
         rows += event_rows(path, student=path.parent.name, module=path.stem)
+    rows += intake.event_rows(root)  # LMS intake: renamed notebooks, attempts chosen, no time, refused files
     graded = set(graded)
     for module_dir in sorted((root / "submitted").glob("*/*")):
         student, module = module_dir.parent.name, module_dir.name
