@@ -29,6 +29,7 @@ ARGS = _parser.parse_args()
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from threads import pin_threads  # noqa: E402
+from record import save as record_save  # noqa: E402
 from timing import race  # noqa: E402
 
 pin_threads(ARGS.threads)
@@ -144,10 +145,12 @@ def main():
     (d_med, d_iqr), (s_med, s_iqr) = timed["dense"], timed["sparse90"]
     print(f"for comparison, same batch: dense {d_med:.2f} ± {d_iqr:.2f} ms, 90% unstructured (dense arrays) "
           f"{s_med:.2f} ± {s_iqr:.2f} ms")
-    print(json.dumps({"bench": "compression", "train_subset": info["subset"], "test_subset": test_info["subset"],
-                      "epochs": ARGS.epochs, "finetune_epochs": ARGS.finetune_epochs, "dense_accuracy": dense_acc,
-                      "train_seconds": round(train_s, 1), "dense_latency_ms": d_med, "sparse90_latency_ms": s_med,
-                      **results, "seconds": round(time.perf_counter() - start, 1)}))
+    record = {"bench": "compression", "train_subset": info["subset"], "test_subset": test_info["subset"],
+              "epochs": ARGS.epochs, "finetune_epochs": ARGS.finetune_epochs, "dense_accuracy": dense_acc,
+              "train_seconds": round(train_s, 1), "dense_latency_ms": d_med, "sparse90_latency_ms": s_med,
+              **results, "seconds": round(time.perf_counter() - start, 1)}
+    record_save("bench_compression", record)
+    print(json.dumps(record))
     return 0
 
 

@@ -10,7 +10,7 @@ Prints a sanity check (the three compute the same outputs and gradients, and the
 updated weights after one CNN step from the same weights), then the table: median ms per call, ratios
 tinytorch/numpy and tinytorch/torch. Timings are interleaved in round-robin blocks (timing.race), so a shared
 machine slows all contenders alike; the CPU-time ratios (thread CPU time, which leaves out time the thread sat
-preempted) are printed too. Results go to bench/results/bench_conv-<timestamp>.json and latest_conv.json.
+preempted) are printed too. Results go to bench/results/bench_conv-<timestamp>.json and latest_bench_conv.json.
 
 Usage: python bench/bench_conv.py [--threads N] [--reps N] [--quick]
 """
@@ -34,7 +34,6 @@ from threads import environment_line, load_torch, pin_threads  # noqa: E402
 
 pin_threads(ARGS.threads)  # before numpy / torch start their pools
 
-import json                     # noqa: E402
 import platform                 # noqa: E402
 import time                     # noqa: E402
 
@@ -42,6 +41,7 @@ import numpy as np              # noqa: E402
 
 import conv_impls as ci         # noqa: E402
 from timing import race         # noqa: E402
+from record import save as record_save  # noqa: E402
 
 torch, TORCH_ERROR = load_torch(ARGS.threads)
 HAVE_TORCH = torch is not None
@@ -149,11 +149,7 @@ def main():
                                 for other in ("numpy", "torch") if other in s
                                 for k, key in (("", "median_ms"), ("cpu ", "cpu_median_ms"))}
                          for case, s in (("conv2d_fwd_bwd", conv), ("cnn_step", cnn))}}
-    os.makedirs(ARGS.out, exist_ok=True)
-    path = os.path.join(ARGS.out, f"bench_conv-{time.strftime('%Y%m%d-%H%M%S')}.json")
-    for p in (path, os.path.join(ARGS.out, "latest_conv.json")):
-        with open(p, "w") as f:
-            json.dump(record, f, indent=2, default=str)
+    path = record_save("bench_conv", record, ARGS.out)
     print(f"\nresults saved to {os.path.relpath(path)}")
     return 0 if conv_ok and cnn_ok else 1
 

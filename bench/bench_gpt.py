@@ -13,7 +13,7 @@ tinytorch/numpy and tinytorch/torch, wall and thread CPU time), and, when the GP
 (tinytorch within 1.5x of PyTorch) or with --profile, where tinytorch's step spends its time: per op, forward
 and backward, observed through tinytorch.tensor.add_op_hook (nothing is patched). Timings are interleaved in
 round-robin blocks (timing.race), so a shared machine slows all contenders alike. Results go to
-bench/results/bench_gpt-<timestamp>.json and latest_gpt.json.
+bench/results/bench_gpt-<timestamp>.json and latest_bench_gpt.json.
 
 Usage: python bench/bench_gpt.py [--threads N] [--reps N] [--quick] [--profile] [--no-profile]
 """
@@ -40,7 +40,6 @@ from threads import environment_line, load_torch, pin_threads  # noqa: E402
 
 pin_threads(ARGS.threads)  # before numpy / torch start their pools
 
-import json                     # noqa: E402
 import platform                 # noqa: E402
 import time                     # noqa: E402
 
@@ -48,6 +47,7 @@ import numpy as np              # noqa: E402
 
 import gpt_impls as gi          # noqa: E402
 from timing import race         # noqa: E402
+from record import save as record_save  # noqa: E402
 
 torch, TORCH_ERROR = load_torch(ARGS.threads)
 HAVE_TORCH = torch is not None
@@ -215,11 +215,7 @@ def main():
               "goal": {"tinytorch/torch_max": GOAL, "ratio": ratio, "cpu_ratio": cpu_ratio,
                        "met": None if ratio is None else ratio <= GOAL},
               "profile": profile}
-    os.makedirs(ARGS.out, exist_ok=True)
-    path = os.path.join(ARGS.out, f"bench_gpt-{time.strftime('%Y%m%d-%H%M%S')}.json")
-    for p in (path, os.path.join(ARGS.out, "latest_gpt.json")):
-        with open(p, "w") as f:
-            json.dump(record, f, indent=2, default=str)
+    path = record_save("bench_gpt", record, ARGS.out)
     print(f"\nresults saved to {os.path.relpath(path)}")
     return 0 if gpt_ok and attn_ok else 1
 

@@ -14,13 +14,12 @@ Contenders, each generating with seed 0 (module 13's sampling, temperature 1):
 The tokens of tinytorch cached and uncached must be identical (the script exits 1 otherwise); NumPy's are
 compared and printed. Timings: time.perf_counter, interleaved round-robin (timing.race), median and IQR of --reps
 calls per contender, after one short warm-up generation each. Prints one table; results go to
-bench/results/bench_kvcache-<timestamp>.json and latest_kvcache.json.
+bench/results/bench_kvcache-<timestamp>.json and latest_bench_kvcache.json.
 
 Usage: python bench/bench_kvcache.py [--threads N] [--reps N] [--quick]
 """
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -43,6 +42,7 @@ import numpy as np  # noqa: E402
 
 from gpt_impls import np_gelu, np_layernorm  # noqa: E402
 from timing import race  # noqa: E402
+from record import save as record_save  # noqa: E402
 
 from tinytorch.memoization import generate as generate_cached  # noqa: E402
 from tinytorch.transformers import GPT, generate as generate_uncached, sample_next_token  # noqa: E402
@@ -169,12 +169,7 @@ def main():
     print("\nms per generated token (median): " + "; ".join(
         f"{name}: tinytorch {med['tinytorch cached'] / n:.2f} cached / {med['tinytorch uncached'] / n:.2f} uncached, "
         f"numpy {med['numpy cached'] / n:.2f} / {med['numpy uncached'] / n:.2f}" for name, _, _, n, med, *_ in rows))
-    os.makedirs(ARGS.out, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    payload = json.dumps(dict(threads=ARGS.threads, reps=reps, cases=results), indent=1)
-    for fname in (f"bench_kvcache-{stamp}.json", "latest_kvcache.json"):
-        with open(os.path.join(ARGS.out, fname), "w") as f:
-            f.write(payload + "\n")
+    record_save("bench_kvcache", dict(threads=ARGS.threads, reps=reps, cases=results), ARGS.out)
     if not ok:
         print("FAILED: tinytorch's cached and uncached generation gave different tokens")
     return 0 if ok else 1

@@ -15,7 +15,7 @@ hand-written NumPy) or with --profile, where tinytorch's extra time goes and wha
 would save (measured by monkeypatching in this process; tinytorch/ is never edited). Ends with the table
 (median ms per call; IQR and page faults in the detail lines). Timings are interleaved in round-robin blocks,
 so a shared machine slows all contenders alike. Results go to bench/results/bench_mlp-<timestamp>.json and
-bench/results/latest.json.
+bench/results/latest_bench_mlp.json.
 
 Usage: python bench/bench_mlp.py [--threads N] [--reps N] [--quick] [--profile] [--no-profile]
 """
@@ -43,7 +43,6 @@ from threads import THREAD_VARS, pin_threads  # noqa: E402
 
 pin_threads(ARGS.threads)  # before numpy / torch start their pools
 
-import json                     # noqa: E402
 import platform                 # noqa: E402
 import time                     # noqa: E402
 
@@ -51,6 +50,7 @@ import numpy as np              # noqa: E402
 
 from mlp_impls import LR, NumpyMLP, TinyTorchMLP, TorchMLP, as_numpy, init_weights, matmul_cases  # noqa: E402
 from timing import malloc_keep_heap, minor_faults, race  # noqa: E402
+from record import save as record_save  # noqa: E402
 
 try:
     import torch
@@ -370,11 +370,7 @@ def main():
         "goal": {"tinytorch/numpy_max": GOAL, "ratio": ratio, "cpu_ratio": cpu_ratio, "met": ratio <= GOAL},
         "profile": profile,
     }
-    os.makedirs(ARGS.out, exist_ok=True)
-    path = os.path.join(ARGS.out, f"bench_mlp-{time.strftime('%Y%m%d-%H%M%S')}.json")
-    for p in (path, os.path.join(ARGS.out, "latest.json")):
-        with open(p, "w") as f:
-            json.dump(record, f, indent=2, default=str)
+    path = record_save("bench_mlp", record, ARGS.out)
     print(f"\nresults saved to {os.path.relpath(path)}")
     return 0 if sane else 1
 

@@ -52,6 +52,7 @@ from pathlib import Path        # noqa: E402
 
 import numpy as np              # noqa: E402
 
+from record import save as record_save  # noqa: E402
 from timing import race         # noqa: E402
 from tinytorch.activations import ReLU  # noqa: E402
 from tinytorch.autograd import no_grad  # noqa: E402
@@ -146,8 +147,10 @@ def main():
     print("(ms: median ± IQR of the forward pass at batch 256; int8 / float32 time: "
           + ", ".join(f"{r['model']} {r['int8_ms'] / r['float_ms']:.1f}x" for r in rows)
           + "; int8 converts its operands for the float BLAS on every call)")
-    print(json.dumps({"bench": "quantization", "dataset": test_info["subset"], "threads": ARGS.threads,
-                      "rows": [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()} for r in rows]}))
+    record = {"bench": "quantization", "dataset": test_info["subset"], "threads": ARGS.threads,
+              "rows": [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()} for r in rows]}
+    record_save("bench_quantization", record)
+    print(json.dumps(record))
     return 0 if ok else 1
 
 
