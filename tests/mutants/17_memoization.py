@@ -8,6 +8,10 @@ itemsize ignored, memory per token without the factor 2 (keys AND values), the l
 without the causal mask in the prefill, with a top-left mask, or masked only for the prompt; positions not offset
 (every new token at position 0), a tied head ignored; generation whose cache is not reset between calls, that has
 no policy at the end of the context, re-creates its rng or reads the first position's logits.
+Found by trying the module as a (hostile) student: an append that advances the length before refusing to pass
+max_len; a cached_forward that keeps the token ids and returns the uncached model's logits (filling the cache on the
+side), dropout left out; a generate that calls module 13's (with or without filling the cache afterwards), that
+forgets eval mode or no_grad, or whose prefill or re-encode is one token short (tokens that happen to match).
 """
 MUTANTS = [
     # ---- 1. KVCache
@@ -31,6 +35,11 @@ MUTANTS = [
     dict(name="max_len_unchecked", cell="kv_cache",
          find="        if end > self.max_len:\n", replace="        if False:\n",
          caught_by=["test_kv_cache"]),
+    # only the hidden checks see it: a refused append leaves the layer claiming max_len + 1 positions
+    dict(name="length_advanced_before_the_max_len_check", cell="kv_cache",
+         find="        end = start + k.shape[2]\n        if end > self.max_len:\n",
+         replace="        end = start + k.shape[2]\n        self.lengths[layer] = end\n        if end > self.max_len:\n",
+         caught_by=["test_kv_cache"]),
     dict(name="reset_forgets_nothing", cell="kv_cache",
          find="the arrays are kept.\"\"\"\n        self.lengths = [0] * self.num_layers",
          replace="the arrays are kept.\"\"\"\n        pass",
@@ -39,6 +48,14 @@ MUTANTS = [
     dict(name="dtype_ignored", cell="kv_cache",
          find="self.values = [np.zeros(shape, dtype=self.dtype) for", replace="self.values = [np.zeros(shape, dtype=np.float32) for",
          caught_by=["test_kv_cache", "test_kv_cache_memory"]),
+    # only the hidden checks see these two: bytes from a formula, or from the keys alone, equal the arrays' until
+    # an array changes
+    dict(name="nbytes_from_the_formula", cell="kv_cache",
+         find="return sum(a.nbytes for a in self.keys + self.values)", replace="return self.bytes_per_token * self.max_len",
+         caught_by=["test_kv_cache_memory"]),
+    dict(name="nbytes_keys_counted_twice", cell="kv_cache",
+         find="return sum(a.nbytes for a in self.keys + self.values)", replace="return 2 * sum(a.nbytes for a in self.keys)",
+         caught_by=["test_kv_cache_memory"]),
     # memory per token
     dict(name="bytes_per_token_without_the_factor_2", cell="kv_cache",
          find="return 2 * self.num_layers * self.num_heads", replace="return self.num_layers * self.num_heads",
@@ -90,7 +107,50 @@ MUTANTS = [
     dict(name="tied_head_ignored", cell="cached_forward",
          find="    if model.tie_weights:\n        return x @ model.lm_head.weight.transpose()\n", replace="",
          caught_by=["test_cached_forward", "test_generate_cached"]),
+    # hostile: the ids kept on the cache and the uncached model run over all of them (the cache filled on the side)
+    dict(name="ids_kept_and_the_past_recomputed", cell="cached_forward",
+         find="    x = model.ln_f(x)\n",
+         replace="    cache.ids = np.concatenate([getattr(cache, 'ids', idx[:, :0])[:, :P], idx], axis=1)\n"
+                 "    return model(cache.ids)[:, P:]\n",
+         caught_by=["test_cached_forward"]),
+    # only the hidden checks see these two: dropout in training mode
+    dict(name="embedding_dropout_left_out", cell="cached_forward",
+         find="x = model.drop(model.tok_emb(idx) + model.pos_emb.weight[P:P + T])",
+         replace="x = model.tok_emb(idx) + model.pos_emb.weight[P:P + T]",
+         caught_by=["test_cached_forward"]),
+    dict(name="attention_dropout_left_out", cell="cached_forward",
+         find="x = x + block.dropout(cached_attention(block.attn, block.ln1(x), cache, layer))",
+         replace="x = x + cached_attention(block.attn, block.ln1(x), cache, layer)",
+         caught_by=["test_cached_forward"]),
     # ---- 4. generate
+    # hostile: module 13's generate inside the cached path (the same tokens by construction)
+    dict(name="uncached_generate_called", cell="generate",
+         find="    rng = np.random.default_rng(seed)\n",
+         replace="    return generate_uncached(model, idx, max_new_tokens, temperature, top_k, seed)\n",
+         caught_by=["test_generate_cached"]),
+    # hostile: the same, with the cache filled afterwards so that it looks used
+    dict(name="uncached_generate_then_the_cache_filled", cell="generate",
+         find="    rng = np.random.default_rng(seed)\n",
+         replace="    out = generate_uncached(model, idx, max_new_tokens, temperature, top_k, seed)\n"
+                 "    cache.reset()\n"
+                 "    cached_forward(model, out[:, :-1][:, -model.max_seq_len:], cache)\n"
+                 "    return out\n",
+         caught_by=["test_generate_cached"]),
+    dict(name="no_grad_missing", cell="generate",
+         find="        with no_grad():\n", replace="        if True:\n",
+         caught_by=["test_generate_cached"]),
+    # only the hidden checks see these three: dropout on while generating, a prefill or re-encode one token short
+    dict(name="eval_mode_not_set", cell="generate",
+         find="    model.eval()\n", replace="",
+         caught_by=["test_generate_cached"]),
+    dict(name="prompt_prefill_one_token_short", cell="generate",
+         find="new = idx[:, -model.max_seq_len:]             # prefill",
+         replace="new = idx[:, -model.max_seq_len + 1:]             # prefill",
+         caught_by=["test_generate_cached"]),
+    dict(name="re_encode_one_token_short", cell="generate",
+         find="                    new = idx[:, -model.max_seq_len:]",
+         replace="                    new = idx[:, -model.max_seq_len + 1:]",
+         caught_by=["test_generate_cached"]),
     # a reused cache keeps the previous sequence: the new prompt attends to it and starts at its position
     dict(name="cache_not_reset_between_calls", cell="generate",
          find="cache.reset()                                 # a reused cache starts empty", replace="pass",
