@@ -119,12 +119,14 @@ milestones: $(STAMP) data
 
 bench: $(STAMP) data
 	$(PY) -m pip install -q -e ".[bench]"
+	@mkdir -p bench/results && date +%s > bench/results/.started
 	$(PY) bench/bench_mlp.py
 	$(PY) bench/bench_conv.py
 	$(PY) bench/bench_gpt.py
 	$(PY) bench/bench_quantization.py
 	$(PY) bench/bench_compression.py
 	$(PY) bench/bench_kvcache.py
+	$(PY) bench/summary.py --since "$$(cat bench/results/.started)"
 
 student-package: $(STAMP)
 	$(PY) -m classroom.student_package $(if $(MODULE),--module "$$MODULE")

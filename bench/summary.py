@@ -57,8 +57,9 @@ def main():
     for label, cells in speed_rows(records):
         ms = {impl: cells[impl]["median_ms"] for impl in ("tinytorch", "numpy", "torch") if impl in cells}
         ratio = lambda other: f"{ms['tinytorch'] / ms[other]:.2f}x" if other in ms else "-"
-        print(f"{label:52s} {ms['tinytorch']:10.2f} {ms.get('numpy', float('nan')):9.2f} "
-              f"{ms.get('torch', float('nan')):9.2f} {ratio('numpy'):>9s} {ratio('torch'):>10s}")
+        cell = lambda impl: f"{ms[impl]:.2f}" if impl in ms else "-"
+        print(f"{label:52s} {cell('tinytorch'):>10s} {cell('numpy'):>9s} {cell('torch'):>9s} {ratio('numpy'):>9s} "
+              f"{ratio('torch'):>10s}")
 
     kv = records["bench_kvcache"]
     if kv:
