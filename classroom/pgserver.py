@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL server on loopback, for CI and for trying the course on PostgreSQL.
 
-    python3 -m classroom.pgserver start [DIR]   # prints the server's URL (postgresql+psycopg://...)
+    python3 -m classroom.pgserver start [DIR]   # prints the server's URL (postgresql+psycopg://...) on stdout
     python3 -m classroom.pgserver stop DIR      # stops it and removes DIR
 
 `start` installs Debian's `postgresql` package if its programs are missing (as root, by package name, as
@@ -130,7 +130,10 @@ def main(argv=None):
         print("usage: python3 -m classroom.pgserver start [DIR] | stop DIR", file=sys.stderr)
         return 2
     if argv[0] == "start":
-        print(start(argv[1] if len(argv) > 1 else None))
+        directory = Path(argv[1] if len(argv) > 1 else tempfile.mkdtemp(prefix="tinytorch-pg-"))
+        print(start(directory))
+        print(f"PostgreSQL on 127.0.0.1 in {directory}; stop it: python3 -m classroom.pgserver stop {directory}",
+              file=sys.stderr)
     else:
         stop(argv[1])
     return 0
