@@ -139,6 +139,7 @@ lab: $(STAMP)
 
 # The gradebook into another database (README, "Throughput"): then point the course at it with TINYTORCH_DB_URL.
 migrate-db: $(STAMP)
+	@test -n "$$TO" || { echo "make migrate-db TO=postgresql+psycopg://user:password@host/dbname (a new, empty database)"; exit 2; }
 	$(PY) -m classroom.cli migrate-db --to "$$TO"
 
 # A throwaway PostgreSQL cluster on loopback in a new temporary directory (installs Debian's postgresql if
