@@ -7,6 +7,7 @@ Needs a PostgreSQL server: TINYTORCH_TEST_PG_URL (a postgresql+psycopg:// URL of
 databases). `.ci/run` starts a throwaway one on loopback (classroom/pgserver.py); without it these tests skip.
 Each test gets a new database of its own and drops it afterwards."""
 import os
+import shutil
 
 import nbformat
 import pandas as pd
@@ -37,7 +38,6 @@ def pg_url():
 def build_class(root, modules, students, db_url=None):
     """A scratch course at `root` (gradebook at `db_url`, else its own sqlite) with `students` submissions per
     module: the solution, the blank release and mutants (wrong implementations) in turn."""
-    import shutil
     for m in modules:
         shutil.copytree(course.SOURCE / m, root / "source" / m)
     overrides = {"Classroom.published": course.modules()}
