@@ -8,9 +8,9 @@ MODULE ?=
 STUDENT ?=
 # Recipes read MODULE and STUDENT from the environment ("$$STUDENT"), so any student id (spaces, quotes)
 # reaches the command as one argument.
-export MODULE STUDENT RERELEASE NOTE DUE DAYS HOURS ZIP TIMES
+export MODULE STUDENT RERELEASE NOTE DUE DAYS HOURS ZIP TIMES TO
 
-.PHONY: collect-canvas collect-moodle collect-blackboard similarity exchange deadline extension student-dist soak bench-grading help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
+.PHONY: postgres migrate-db collect-canvas collect-moodle collect-blackboard similarity exchange deadline extension student-dist soak bench-grading help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
 
 help:
 	@echo "make demo        release all modules, grade a demo class, export the gradebook"
@@ -37,6 +37,8 @@ help:
 	@echo "make bench       tinytorch vs NumPy vs PyTorch CPU, and int8 vs float32 models (installs the torch extra)"
 	@echo "make soak        three batches of honest and hostile students graded at once score as one alone (slow)"
 	@echo "make bench-grading  notebooks/minute: plain sequential nbgrader vs sandboxed parallel classroom"
+	@echo "make migrate-db TO=postgresql+psycopg://user:pw@host/db   copy the gradebook into a new, empty database"
+	@echo "make postgres    a throwaway PostgreSQL server on 127.0.0.1 (prints its URL; for trying the course on it)"
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -136,6 +138,16 @@ student-dist: $(STAMP)
 
 lab: $(STAMP)
 	$(PY) -m classroom.cli lab -- $(LAB_ARGS)
+
+# The gradebook into another database (README, "Throughput"): then point the course at it with TINYTORCH_DB_URL.
+migrate-db: $(STAMP)
+	@test -n "$$TO" || { echo "make migrate-db TO=postgresql+psycopg://user:password@host/dbname (a new, empty database)"; exit 2; }
+	$(PY) -m classroom.cli migrate-db --to "$$TO"
+
+# A throwaway PostgreSQL cluster on loopback in a new temporary directory (installs Debian's postgresql if
+# missing) that outlives make: it prints the URL and how to stop it. .ci/run starts one the same way for the tests.
+postgres:
+	python3 -m classroom.pgserver start
 
 bench-grading: $(SANDBOX)
 	$(PY) bench/bench_grading.py --students 15

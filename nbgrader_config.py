@@ -6,8 +6,9 @@ here = os.path.dirname(os.path.abspath(__file__))
 
 c.CourseDirectory.root = here
 c.CourseDirectory.course_id = "tinytorch"
-# The gradebook is sqlite by default; set TINYTORCH_DB_URL (any SQLAlchemy URL) to use another database.
-# Parallel graders write to it in turn: sqlite waits up to `timeout` seconds for the lock.
+# The gradebook is sqlite by default; set TINYTORCH_DB_URL (any SQLAlchemy URL) to use another database, e.g.
+# postgresql+psycopg://user:password@host/dbname (README, "The gradebook on PostgreSQL"; `make migrate-db TO=` moves
+# an existing gradebook there). Parallel graders write to sqlite in turn, waiting up to `timeout` seconds for its lock.
 c.CourseDirectory.db_url = os.environ.get(
     "TINYTORCH_DB_URL", "sqlite:///" + os.path.join(here, "gradebook", "gradebook.db") + "?timeout=60")
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]

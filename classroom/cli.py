@@ -145,6 +145,21 @@ def cmd_collect(args):
     return intake.run(Course(), args.lms, args.module, args.archive, args.times)
 
 
+def cmd_migrate_db(args):
+    from classroom import database
+    from classroom.nbgrader_api import Course
+    source = args.source or Course().db_url
+    try:
+        counts = database.copy_gradebook(source, args.to)
+    except (database.NotEmpty, database.SchemaMismatch) as err:
+        print(f"NOT MIGRATED: {err}")
+        return 1
+    print(f"copied {database.shown(source)} -> {database.shown(args.to)}: "
+          + ", ".join(f"{name} {n}" for name, n in counts.items()))
+    print(f"point the course at it: export TINYTORCH_DB_URL='{database.shown(args.to)}' (with its password), or set "
+          "c.CourseDirectory.db_url in nbgrader_config.py")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="classroom", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -194,6 +209,11 @@ def main(argv=None):
     p.add_argument("archive", help="the LMS's download (zip)")
     p.add_argument("--times", help="Canvas: CSV of user_id, submitted_at (Submissions API); Moodle: grading worksheet")
     p.set_defaults(func=cmd_collect)
+    p = sub.add_parser("migrate-db", help="copy the gradebook (default: the course's, TINYTORCH_DB_URL or sqlite) "
+                                          "into a new, empty database, e.g. PostgreSQL")
+    p.add_argument("--to", required=True, help="SQLAlchemy URL of the target, e.g. postgresql+psycopg://user:pw@host/db")
+    p.add_argument("--from", dest="source", help="SQLAlchemy URL of the gradebook to copy (default: the course's)")
+    p.set_defaults(func=cmd_migrate_db)
     p = sub.add_parser("lab", help="JupyterLab on the course (students: release/; instructors and TAs: Formgrader)")
     p.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to `jupyter lab`")
     p.set_defaults(func=cmd_lab)

@@ -13,7 +13,7 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from tqdm import tqdm
 
-from classroom import course, deadlines, release_history
+from classroom import course, database, deadlines, release_history
 from classroom.config import Classroom
 from classroom.cells import is_test_cell
 from classroom.events import read_events as _read_events, write_events
@@ -118,7 +118,7 @@ def grade_one(c, module_id, student, retries=2):
                     write_events(c.root, module_id, student, events)
                 return events
             except NbgraderError as err:
-                if "database is locked" in str(err) and attempt < retries:
+                if database.is_transient(err) and attempt < retries:  # another grader's write got in the way
                     continue
                 lines = str(err).splitlines()
                 # the innermost real exception, not nbgrader's generic wrapper around it
@@ -189,6 +189,15 @@ def _grade_in_worker(module_id, student):
     return module_id, student, grade_one(_COURSE, module_id, student)
 
 
+def create_students(c, students):
+    """Enter every student in the gradebook before the workers start: nbgrader's autograde creates a missing
+    student itself, and two workers grading one student's two modules at once would both insert the same row
+    (PostgreSQL refuses the second; sqlite's lock only happens to serialise them)."""
+    with Gradebook(c.db_url) as gb:
+        for s in students:
+            gb.update_or_create_student(s)
+
+
 def autograde_all(modules=None, students=None, c=None, workers=None, progress=True):
     """Grade every submission, `workers` at a time; return {(module, student): events} for problems (and,
     with `progress`, show a progress bar and print them)."""
@@ -204,6 +213,7 @@ def autograde_all(modules=None, students=None, c=None, workers=None, progress=Tr
     for (m, s), events in results.items():
         write_events(c.root, m, s, events)  # the gradebook keeps whatever grade it held
     pairs = [(m, s) for m, s in pairs if (m, s) not in results]
+    create_students(c, sorted({s for _, s in pairs}))
     workers = min(workers or Classroom(config=c.config).worker_count(), max(len(pairs), 1))
     # disable=None: a bar on a terminal, nothing in a log file
     bar = tqdm(total=len(pairs), desc=f"autograde ({workers} workers)", unit="notebook", disable=None if progress else True)

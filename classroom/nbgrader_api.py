@@ -14,7 +14,7 @@ from nbgrader.apps import NbGraderAPI
 from sqlalchemy.exc import SAWarning
 from traitlets.config.loader import PyFileConfigLoader
 
-from classroom import course, release_history
+from classroom import course, database, release_history
 
 
 # nbgrader runs `alembic` (gradebook migrations) as a command: make this interpreter's tools findable,
@@ -39,13 +39,16 @@ class ReleaseRefused(RuntimeError):
 def load_config(root=course.ROOT, overrides=None):
     """nbgrader_config.py, re-pointed at `root` (a course directory) with its own gradebook there.
 
-    overrides: {"Class.trait": value} applied on top, e.g. {"GuardedExecute.timeout": 5} in tests.
+    overrides: {"Class.trait": value} applied on top, e.g. {"GuardedExecute.timeout": 5} in tests. A scratch
+    course gets a sqlite gradebook in its own folder (never the course's TINYTORCH_DB_URL), unless
+    {"CourseDirectory.db_url": url} names another database, e.g. a fresh PostgreSQL one
+    (`classroom.database.create_database`); worker processes get the same overrides.
     """
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course.ROOT)).load_config()
     root = Path(root).resolve()
     if root != course.ROOT:
         config.CourseDirectory.root = str(root)
-        config.CourseDirectory.db_url = "sqlite:///" + str(root / "gradebook" / "gradebook.db") + "?timeout=60"
+        config.CourseDirectory.db_url = database.sqlite_url(root / "gradebook" / "gradebook.db")
     for key, value in (overrides or {}).items():
         section, trait = key.split(".")
         setattr(config[section], trait, value)

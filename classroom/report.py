@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from nbgrader.api import Gradebook
 
-from classroom import deadlines, exports, similarity
+from classroom import database, deadlines, exports, similarity
 from classroom import intake
 from classroom.events import load_events
 from classroom.similarity import Similarity
@@ -225,7 +225,7 @@ def render_html(r, link_base=None):
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         "<title>TinyTorch Classroom report</title>", f"<style>{CSS}</style></head><body>",
         "<h1>TinyTorch Classroom: class report</h1>",
-        f'<p class="note">Generated {e(r.generated)} from <code>{e(str(r.db_url))}</code>.</p>',
+        f'<p class="note">Generated {e(r.generated)} from <code>{e(database.shown(str(r.db_url)))}</code>.</p>',
         "<h2>At a glance</h2>", "<ul>" + "".join(f"<li>{e(line)}</li>" for line in r.summary_lines()) + "</ul>",
         "<h2>Needs your grading</h2>",
         '<p class="note">Written answers (and any code cell the pipeline left to a TA) not graded yet. '
