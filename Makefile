@@ -118,6 +118,7 @@ bench: $(STAMP) data
 	$(PY) bench/bench_quantization.py
 	$(PY) bench/bench_compression.py
 	$(PY) bench/bench_kvcache.py
+	$(PY) bench/bench_matmul.py
 
 student-package: $(STAMP)
 	$(PY) -m classroom.student_package $(if $(MODULE),--module "$$MODULE")
