@@ -6,18 +6,14 @@ overwriting instead of adding, wrong loop bounds and order; the rows version sum
 without the 2; bytes counting C twice or leaving it out; a roofline taking the max instead of the min, an inverted
 ridge point; Fortran strides computed as C; GELU's 0.044715 wrong or sqrt(2/pi) missing; a fused GELU or LayerNorm
 not writing into `out`; LayerNorm with the unbiased variance or eps outside the square root. And: an accumulator not
-reset per output, operands not validated, results that lose float32 (np.float64 constants under NEP 50), the bound
-at the ridge point, the mean instead of the median, a copy counted as one
-direction only, element strides instead of byte strides, an order that is not checked.
+reset per output, results that lose float32 (np.float64 constants under NEP 50), the bound at the ridge point, the
+mean instead of the median, a copy counted as one direction only, an order that is not checked.
 """
 MUTANTS = [
     # ---- 1. matmul_loops
     dict(name="loops_total_not_reset", cell="matmul_loops",
          find="    for i in range(m):\n        for j in range(n):\n            total = 0.0\n",
          replace="    for i in range(m):\n        total = 0.0\n        for j in range(n):\n",
-         caught_by=["test_matmul_loops"]),
-    dict(name="loops_operands_not_checked", cell="matmul_loops",
-         find="a, b = check_matmul_operands(a, b)", replace="a, b = np.asarray(a), np.asarray(b)",
          caught_by=["test_matmul_loops"]),
     # only the hidden checks see it: float32 inputs
     dict(name="loops_result_float64", cell="matmul_loops",
@@ -94,9 +90,6 @@ MUTANTS = [
          find='axes = range(len(shape) - 1, -1, -1) if order == "C" else range(len(shape))',
          replace="axes = range(len(shape) - 1, -1, -1)",
          caught_by=["test_strides"]),
-    dict(name="element_strides_not_bytes", cell="strides",
-         find="out, step = [0] * len(shape), int(itemsize)", replace="out, step = [0] * len(shape), 1",
-         caught_by=["test_strides"]),
     # only the hidden checks see it: an order other than "C" and "F"
     dict(name="order_not_checked", cell="strides",
          find='if order not in ("C", "F"):', replace="if order is None:",
@@ -108,9 +101,6 @@ MUTANTS = [
          caught_by=["test_gelu"]),
     dict(name="gelu_without_sqrt_2_over_pi", cell="gelu",
          find="np.tanh(SQRT_2_OVER_PI * (", replace="np.tanh((",
-         caught_by=["test_gelu"]),
-    dict(name="fused_gelu_without_sqrt_2_over_pi", cell="gelu",
-         find="np.multiply(out, SQRT_2_OVER_PI, out=out)", replace="np.multiply(out, 1.0, out=out)",
          caught_by=["test_gelu"]),
     dict(name="fused_gelu_ignores_out", cell="gelu",
          find="    if out is None:\n        out = np.empty_like(x)\n", replace="    out = np.empty_like(x)\n",
@@ -131,12 +121,8 @@ MUTANTS = [
     dict(name="fused_layer_norm_ignores_out", cell="layer_norm",
          find="    if out is None:\n        out = np.empty_like(x)\n", replace="    out = np.empty_like(x)\n",
          caught_by=["test_layer_norm"]),
-    # only the hidden checks see them: eps = 0.5 (at 1e-5 the difference hides in float32 rounding)
+    # only the hidden checks see it: eps = 0.5 (at 1e-5 the difference hides in float32 rounding)
     dict(name="layer_norm_eps_outside_sqrt", cell="layer_norm",
          find="(x - mean) / np.sqrt(var + eps)", replace="(x - mean) / (np.sqrt(var) + eps)",
-         caught_by=["test_layer_norm"]),
-    dict(name="fused_layer_norm_eps_outside_sqrt", cell="layer_norm",
-         find="    np.add(var, eps, out=var)\n    np.sqrt(var, out=var)\n",
-         replace="    np.sqrt(var, out=var)\n    np.add(var, eps, out=var)\n",
          caught_by=["test_layer_norm"]),
 ]
