@@ -128,6 +128,7 @@ bench: $(STAMP) data
 	$(PY) bench/bench_quantization.py
 	$(PY) bench/bench_compression.py
 	$(PY) bench/bench_kvcache.py
+	$(PY) bench/bench_matmul.py
 	$(PY) bench/summary.py --since "$$(cat bench/results/.started)"
 
 student-package: $(STAMP)

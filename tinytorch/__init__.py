@@ -17,4 +17,5 @@ from tinytorch.profiling import named_modules, op_flops, count_parameters, count
 from tinytorch.quantization import calibrate, QuantizedTensor, quantize, dequantize, QuantizedLinear, QuantizedConv2d, quantize_model, model_bytes
 from tinytorch.compression import submodules, prunable, linear_from, conv2d_from, replace_linears, sparsity, apply_masks, magnitude_prune, prune_neurons, prune_channels, low_rank, distillation_loss, COMPRESS_KEYS, compress_model
 from tinytorch.memoization import KVCache, cached_attention, cached_forward
+from tinytorch.acceleration import check_matmul_operands, matmul_loops, matmul_rows, matmul_tiled, matmul_flops, matmul_bytes, arithmetic_intensity, roofline, measure_peak_flops, measure_bandwidth, strides, gelu_unfused, gelu_fused, layer_norm_unfused, layer_norm_fused, temporary_bytes
 from tinytorch.benchmarking import bootstrap_ci, BenchmarkResult, Benchmark, THREAD_VARIABLES, environment, pareto_front, plot_pareto, as_arrays, benchmark_model
