@@ -14,16 +14,14 @@ and writes: 2 x 256 MiB moved), each the best of three medians (a shared machine
 down). Each product's FLOPs (2·n³) over its median time, against the roof min(P, I·β) at its minimum-traffic
 intensity I (matmul_bytes). Timings: time.perf_counter; the slow contenders (1-2 calls) alone, the others interleaved
 round-robin (timing.race); median and IQR; one untimed call each first (the one checked). Prints one table; results go
-to bench/results/bench_matmul-<timestamp>.json and latest_matmul.json.
+to bench/results/bench_matmul-<timestamp>.json and latest_bench_matmul.json.
 
 Usage: python bench/bench_matmul.py [--threads N] [--reps N] [--sizes 512,1024] [--quick]
 """
 
 import argparse
-import json
 import os
 import sys
-import time
 
 _parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 _parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "1")),
@@ -41,6 +39,7 @@ pin_threads(ARGS.threads)
 
 import numpy as np  # noqa: E402
 
+from record import save as record_save  # noqa: E402
 from timing import race  # noqa: E402
 
 from tinytorch.acceleration import (matmul_bytes, matmul_flops, matmul_loops, matmul_rows, matmul_tiled,  # noqa: E402
@@ -113,13 +112,8 @@ def main():
                                           intensity=r["intensity"], roof_gflops=r["attainable"] / 1e9)
     print("\n".join(rows))
     print("all versions agree with a @ b" if ok else "SOME VERSION DISAGREES WITH a @ b (see max|diff|)")
-    os.makedirs(ARGS.out, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    payload = json.dumps(dict(threads=ARGS.threads, reps=reps, peak_flops=P, bandwidth=beta, ridge_point=ridge,
-                              cases=results), indent=1)
-    for fname in (f"bench_matmul-{stamp}.json", "latest_matmul.json"):
-        with open(os.path.join(ARGS.out, fname), "w") as f:
-            f.write(payload)
+    record_save("bench_matmul", dict(threads=ARGS.threads, reps=reps, peak_flops=P, bandwidth=beta, ridge_point=ridge,
+                                     cases=results), ARGS.out)
     return 0 if ok else 1
 
 

@@ -2,8 +2,8 @@
 
 Reads bench/results/latest_<script>.json (bench/record.py) and prints, per case, the median wall time of tinytorch,
 the hand-written NumPy and PyTorch CPU implementations and their ratios, then the KV cache's speed-up, int8 against
-float32 inference and structured pruning's latency, each as the script measured it in its one process. A file written
-before --since (the start of this `make bench`, seconds since the epoch) is reported as missing from this run rather
+float32 inference, structured pruning's latency and module 18's four matrix products, each as its script measured it
+in one process. A file written before --since (the start of this `make bench`, seconds since the epoch) is reported as missing from this run rather
 than mixed into it. Exits 1 if a script of this run left no results.
 
 Usage: python bench/summary.py [--since EPOCH_SECONDS]
@@ -48,7 +48,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--since", type=float, default=0.0)
     args = parser.parse_args()
-    names = ("bench_mlp", "bench_conv", "bench_gpt", "bench_kvcache", "bench_quantization", "bench_compression")
+    names = ("bench_mlp", "bench_conv", "bench_gpt", "bench_kvcache", "bench_quantization", "bench_compression",
+             "bench_matmul")
     records = {name: load(name, args.since) for name in names}
     missing = [name for name, record in records.items() if record is None]
 
@@ -86,6 +87,14 @@ def main():
         for r in comp["structured"]:
             acc = r["accuracy_finetuned"] if r["accuracy_finetuned"] is not None else r["accuracy"]
             print(f"{'MLP ' + r['shape']:52s} {r['latency_ms']:10.2f} {r['parameters']:9,d} {acc:9.2%}")
+
+    mm = records["bench_matmul"]
+    if mm:
+        print(f"\n{'matmul four ways (18), float32':52s} {'ms':>10s} {'GFLOP/s':>9s} {'of roof':>9s} "
+              f"(peak {mm['peak_flops'] / 1e9:.1f} GFLOP/s, bandwidth {mm['bandwidth'] / 1e9:.1f} GB/s)")
+        for case in mm["cases"].values():
+            print(f"{'n = %d, %s' % (case['n'], case['version']):52s} {case['timing']['median_ms']:10.3f} "
+                  f"{case['gflops']:9.2f} {case['gflops'] / case['roof_gflops']:9.1%}")
 
     if missing:
         print(f"\nno results from this run: {', '.join(missing)} (see its output above)")
