@@ -3,8 +3,8 @@
 Reads bench/results/latest_<script>.json (bench/record.py) and prints, per case, the median wall time of tinytorch,
 the hand-written NumPy and PyTorch CPU implementations and their ratios, then the KV cache's speed-up, int8 against
 float32 inference, structured pruning's latency and module 18's four matrix products, each as its script measured it
-in one process. A file written before --since (the start of this `make bench`, seconds since the epoch) is reported as missing from this run rather
-than mixed into it. Exits 1 if a script of this run left no results.
+in one process. A file written before --since (the start of this `make bench`, seconds since the epoch) is reported
+as missing from this run rather than mixed into it. Exits 1 if a script of this run left no results.
 
 Usage: python bench/summary.py [--since EPOCH_SECONDS]
 """
