@@ -5,18 +5,120 @@ import numpy as np
 
 from tinytorch.activations import GELU
 from tinytorch.attention import MultiHeadAttention
-from tinytorch.autograd import no_grad
+from tinytorch.autograd import no_grad, register_op
 from tinytorch.embeddings import Embedding, PositionalEmbedding
 from tinytorch.layers import Dropout, Linear, Module, Sequential
 from tinytorch.tensor import Tensor
 
 # What `from tinytorch import ...` offers from this module.
-__all__ = ["LayerNorm", "MLP", "TransformerBlock", "GPT", "sample_next_token", "generate"]
+__all__ = ["layer_norm_composed", "layer_norm", "LayerNorm", "MLP", "TransformerBlock", "GPT", "sample_next_token", "generate"]
 
 
 def _tensor(x):
     """A Tensor as it is; an array or a number wrapped in one (NumPy's dtype)."""
     return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _layer_norm_shapes(x, normalized_shape, weight, bias):
+    """normalized_shape as a tuple of ints, once x (..., *normalized_shape) and weight and bias (normalized_shape,
+    or None) are checked against it; ValueError naming the shapes otherwise."""
+    if isinstance(normalized_shape, (int, np.integer)):
+        normalized_shape = (normalized_shape,)
+    shape = tuple(int(d) for d in normalized_shape)
+    n = len(shape)
+    if x.ndim < n or tuple(x.shape[x.ndim - n:]) != shape:
+        raise ValueError(f"layer_norm: normalized_shape {shape} expects inputs whose last {n} dimension(s) are "
+                         f"{shape}, got shape {x.shape}")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != shape:
+            raise ValueError(f"layer_norm: {name} has shape {p.shape}, normalized_shape is {shape}")
+    return shape
+
+
+def layer_norm_composed(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Layer normalization composed from Tensor ops (section 1), over the last len(normalized_shape) dimensions.
+
+    input: Tensor or array (..., *normalized_shape); normalized_shape: int or tuple of ints; weight, bias: Tensors
+    (or arrays) of shape normalized_shape, or None; eps: float, inside the square root.
+    y = (x - mean) / sqrt(var + eps) * weight + bias, mean and the BIASED variance (divide by N) of each position
+    taken over its normalized dimensions; without weight (bias) no scale (shift). Returns a Tensor of input's
+    shape; float32 in, float32 out. Recorded as the mean, the centering, the variance, the power and the affine
+    ops, so autograd differentiates through the mean AND the variance (about 12 ops per call).
+    Errors: trailing dimensions, weight or bias that do not match normalized_shape raise ValueError.
+    Source: Ba, Kiros & Hinton, "Layer Normalization" (2016); torch.nn.functional.layer_norm's arguments.
+    """
+    x = _tensor(input)
+    weight = None if weight is None else _tensor(weight)
+    bias = None if bias is None else _tensor(bias)
+    shape = _layer_norm_shapes(x, normalized_shape, weight, bias)
+    axes = tuple(range(-len(shape), 0))                      # the features of one position
+    mean = x.mean(axis=axes, keepdims=True)
+    centered = x - mean
+    var = (centered * centered).mean(axis=axes, keepdims=True)   # biased: divide by N
+    out = centered * (var + eps) ** -0.5
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Layer normalization as ONE recorded op "layer_norm" (torch.nn.functional.layer_norm), with its own rule.
+
+    input: Tensor or array (..., *normalized_shape); normalized_shape: int or tuple of ints; weight, bias: Tensors
+    (or arrays) of shape normalized_shape, or None; eps: float, inside the square root.
+    Computed in NumPy on the arrays: mean and BIASED variance over the last len(normalized_shape) dimensions of
+    each position, rstd = 1 / sqrt(var + eps), x_hat = (x - mean) * rstd, y = x_hat * weight + bias (each only
+    when given). Returns a Tensor of input's shape (float32 in, float32 out), recorded as Tensor.from_op(y,
+    "layer_norm", x[, weight][, bias]) saving x_hat and rstd for grad_layer_norm. Same values and gradients as
+    layer_norm_composed, in one op instead of about 12.
+    Errors: trailing dimensions, weight or bias that do not match normalized_shape raise ValueError.
+    Source: Ba, Kiros & Hinton, "Layer Normalization" (2016); PyTorch's native_layer_norm.
+    """
+    x = _tensor(input)
+    weight = None if weight is None else _tensor(weight)
+    bias = None if bias is None else _tensor(bias)
+    shape = _layer_norm_shapes(x, normalized_shape, weight, bias)
+    axes = tuple(range(-len(shape), 0))                      # the features of one position
+    data = x.data
+    mean = data.mean(axis=axes, keepdims=True)
+    centered = data - mean
+    var = (centered * centered).mean(axis=axes, keepdims=True)   # biased: divide by N
+    rstd = 1.0 / np.sqrt(var + eps)
+    x_hat = centered * rstd
+    out = x_hat
+    if weight is not None:
+        out = out * weight.data
+    if bias is not None:
+        out = out + bias.data
+    inputs = tuple(t for t in (x, weight, bias) if t is not None)
+    return Tensor.from_op(out, "layer_norm", *inputs, x_hat=x_hat, rstd=rstd, axes=axes,
+                          affine=(weight is not None, bias is not None))
+
+
+@register_op("layer_norm", replace=True)
+def grad_layer_norm(out, g):
+    """Gradients of layer_norm: (dx[, dweight][, dbias]), one per recorded input.
+
+    With g_hat = g * weight (g without a weight) and means over the normalized dimensions of each position:
+    dx = rstd * (g_hat - mean(g_hat) - x_hat * mean(g_hat * x_hat)); dweight = sum(g * x_hat) and dbias = sum(g),
+    both summed over the leading axes (every axis before the normalized ones), shape normalized_shape.
+    Source: Ba, Kiros & Hinton (2016) and the standard derivation (dx_hat_j/dx_i = rstd (delta_ij - 1/N -
+    x_hat_i x_hat_j / N)), as PyTorch's native_layer_norm_backward.
+    """
+    x_hat, rstd, axes = out._saved["x_hat"], out._saved["rstd"], out._saved["axes"]
+    has_weight, has_bias = out._saved["affine"]
+    lead = tuple(range(g.ndim - len(axes)))                  # the positions: every axis before the normalized ones
+    g_hat = g * out._inputs[1].data if has_weight else g
+    dx = rstd * (g_hat - g_hat.mean(axis=axes, keepdims=True)
+                 - x_hat * (g_hat * x_hat).mean(axis=axes, keepdims=True))
+    grads = (dx,)
+    if has_weight:
+        grads += ((g * x_hat).sum(axis=lead),)
+    if has_bias:
+        grads += (g.sum(axis=lead),)
+    return grads
 
 
 class LayerNorm(Module):
@@ -27,7 +129,8 @@ class LayerNorm(Module):
     the normalized dimensions of each position. weight: ones, bias: zeros, shape normalized_shape, float32,
     requires_grad=True (both None with elementwise_affine=False).
     forward(x): Tensor or array (..., *normalized_shape), batch first -> a Tensor of the same shape; float32 in,
-    float32 out. Composed from Tensor ops, so gradients flow through the mean AND the variance.
+    float32 out. The fused op: layer_norm(x, normalized_shape, weight, bias, eps), one recorded op "layer_norm"
+    whose rule grad_layer_norm gives the gradients through the mean AND the variance (= layer_norm_composed's).
     Errors: x whose trailing dimensions are not normalized_shape raises ValueError.
     Source: Ba, Kiros & Hinton, "Layer Normalization" (2016).
     """
@@ -46,19 +149,7 @@ class LayerNorm(Module):
             self.weight, self.bias = None, None
 
     def forward(self, x):
-        x = _tensor(x)
-        n = len(self.normalized_shape)
-        if x.ndim < n or tuple(x.shape[x.ndim - n:]) != self.normalized_shape:
-            raise ValueError(f"LayerNorm{self.normalized_shape} expects inputs whose last {n} dimension(s) are "
-                             f"{self.normalized_shape}, got shape {x.shape}")
-        axes = tuple(range(-n, 0))                               # the features of one position
-        mean = x.mean(axis=axes, keepdims=True)
-        centered = x - mean
-        var = (centered * centered).mean(axis=axes, keepdims=True)   # biased: divide by N
-        out = centered * (var + self.eps) ** -0.5
-        if self.weight is not None:
-            out = out * self.weight + self.bias
-        return out
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def __repr__(self):
         return f"LayerNorm({self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine})"
