@@ -22,6 +22,7 @@ import tinytorch  # noqa: F401  (every module registers its ops on import)
 from tinytorch import autograd
 from tinytorch.activations import GELU, ReLU, Sigmoid, Tanh
 from tinytorch.spatial import avg_pool2d, conv2d, max_pool2d
+from tinytorch.transformers import layer_norm
 from tinytorch.autograd import GRAD_RULES, backward, register_op, topological_order
 from tinytorch.tensor import OpEvent, Tensor, add_op_hook, broadcast_to, cat, maximum, minimum, pad, stack, where
 from tinytorch.testing import numerical_gradient
@@ -69,6 +70,15 @@ def _np_conv2d(x, w, b=None, stride=1, padding=0):
     out = sum(np.einsum("nchw,oc->nohw", xp[:, :, p:p + sh * H_out:sh, q:q + sw * W_out:sw], w[:, :, p, q])
               for p in range(kH) for q in range(kW))
     return out if b is None else out + b[None, :, None, None]
+
+
+def _np_layer_norm(x, dims, w=None, b=None, eps=1e-5):
+    """LayerNorm over the last `dims` axes in NumPy, in x's dtype (the oracle of the layer_norm rows)."""
+    axes = tuple(range(-dims, 0))
+    centered = x - x.mean(axis=axes, keepdims=True)
+    y = centered / np.sqrt((centered * centered).mean(axis=axes, keepdims=True) + eps)
+    y = y if w is None else y * w
+    return y if b is None else y + b
 
 
 def _np_pool(x, kernel, stride, reduce):
@@ -230,6 +240,15 @@ OPS = [
         [((2, 3, 4, 6),), ((1, 1, 5, 5),)], torch=lambda x: F.avg_pool2d(x, 2)),
     Row("avg_pool2d", "avg_pool2d(x, 3, stride=1): overlapping windows", lambda x: avg_pool2d(x, 3, 1),
         lambda x: _np_pool(x, 3, 1, np.mean), [((2, 2, 5, 4),)], torch=lambda x: F.avg_pool2d(x, 3, 1)),
+    # ---- fused LayerNorm (module 13): one op with its own rule
+    Row("layer_norm", "layer_norm(x, w.shape, w, b)", lambda x, w, b: layer_norm(x, w.shape, w, b),
+        lambda x, w, b: _np_layer_norm(x, w.ndim, w, b), [((2, 3, 5), (5,), (5,)), ((4, 6), (6,), (6,)), ((2, 3, 4), (3, 4), (3, 4))],
+        torch=lambda x, w, b: F.layer_norm(x, tuple(w.shape), w, b)),
+    Row("layer_norm", "layer_norm(x, x.shape[-1]) without weight and bias", lambda x: layer_norm(x, x.shape[-1]),
+        lambda x: _np_layer_norm(x, 1), [((3, 5),), ((1, 1, 7),)], torch=lambda x: F.layer_norm(x, x.shape[-1:])),
+    Row("layer_norm", "layer_norm(x, w.shape, w, eps=0.1) without bias", lambda x, w: layer_norm(x, w.shape, w, eps=0.1),
+        lambda x, w: _np_layer_norm(x, w.ndim, w, eps=0.1), [((3, 4), (4,))],
+        torch=lambda x, w: F.layer_norm(x, tuple(w.shape), w, eps=0.1)),
 ]
 
 

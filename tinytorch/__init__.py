@@ -12,7 +12,7 @@ from tinytorch.datasets import ChecksumError, read_idx, write_idx, default_cache
 from tinytorch.tokenization import PAD, BOS, EOS, UNK, SPECIAL_TOKENS, PAD_ID, BOS_ID, EOS_ID, UNK_ID, REPLACEMENT_CHAR, Tokenizer, CharTokenizer, pretokenize, count_pairs, merge_pair, BPETokenizer
 from tinytorch.embeddings import embedding, Embedding, PositionalEmbedding, sinusoidal_positional_encoding, SinusoidalPositionalEncoding
 from tinytorch.attention import masked_softmax, causal_mask, scaled_dot_product_attention, MultiHeadAttention
-from tinytorch.transformers import LayerNorm, MLP, TransformerBlock, GPT, sample_next_token, generate
+from tinytorch.transformers import layer_norm_composed, layer_norm, LayerNorm, MLP, TransformerBlock, GPT, sample_next_token, generate
 from tinytorch.profiling import named_modules, op_flops, count_parameters, count_flops, measure_memory, measure_latency, op_breakdown, Profiler
 from tinytorch.quantization import calibrate, QuantizedTensor, quantize, dequantize, QuantizedLinear, QuantizedConv2d, quantize_model, model_bytes
 from tinytorch.compression import submodules, prunable, linear_from, conv2d_from, replace_linears, sparsity, apply_masks, magnitude_prune, prune_neurons, prune_channels, low_rank, distillation_loss, COMPRESS_KEYS, compress_model

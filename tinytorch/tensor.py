@@ -23,6 +23,8 @@ def set_grad_enabled(mode):
 
 def _to_array(data, dtype=None):
     """Python numbers and lists become float32; NumPy arrays and scalars keep their dtype (ints stay int)."""
+    if type(data) is np.ndarray and dtype is None:  # every op's result: the common case, kept cheap
+        return data
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, (np.ndarray, np.generic)):
@@ -38,6 +40,10 @@ def _to_array(data, dtype=None):
 
 def broadcast_shape(a, b):
     """The shape NumPy broadcasting gives `a op b`, or a ValueError that says which dimensions clash."""
+    if a == b or not b:  # equal shapes, or a 0-d operand: nothing to check (np.broadcast_shapes costs microseconds)
+        return tuple(a)
+    if not a:
+        return tuple(b)
     try:
         return np.broadcast_shapes(a, b)
     except ValueError:

@@ -2,7 +2,10 @@
 
 The seed project's bug is here by name: LayerNorm whose variance (or mean) is a constant to autograd (right forward,
 wrong gradient). Also: the unbiased variance, eps outside the square root, normalizing over the wrong axes, affine
-parameters cut from the graph; an MLP with ReLU or an ignored hidden width; post-norm, a missing residual, the causal
+parameters cut from the graph; the fused op's forward with the unbiased variance, eps outside the square root, or a
+dozen ops recorded instead of one; its rule without the mean's or the variance's term, with g not scaled by the weight,
+dweight summed over the wrong axes, sigma from the unbiased variance, or no bias gradient; a LayerNorm module whose
+forward is the composed version, that drops its eps or ignores elementwise_affine; an MLP with ReLU or an ignored hidden width; post-norm, a missing residual, the causal
 mask forgotten, mlp_ratio ignored; a GPT without positions, without ln_f, without its blocks, or whose tied head
 copies the table; generation that ignores the seed, does not crop the context (or keeps its first tokens), keeps one
 token too many in top-k, samples greedily, skips the softmax or ignores the temperature. From the review of the
@@ -11,34 +14,89 @@ the blocks; generation that records the graph or leaves dropout on; an rng re-cr
 for a single sequence (the visible sampling checks use large batches).
 """
 MUTANTS = [
-    # ---- 1. LayerNorm
+    # ---- 1. LayerNorm composed from Tensor ops
     # the seed project's bug: the forward is right, the gradient misses the variance's term
-    dict(name="variance_detached", cell="layer_norm",
+    dict(name="variance_detached", cell="layer_norm_composed",
          find="var = (centered * centered).mean(axis=axes, keepdims=True)",
          replace="var = (centered * centered).mean(axis=axes, keepdims=True).detach()",
          caught_by=["test_layer_norm_gradients"]),
-    dict(name="mean_detached", cell="layer_norm",
+    dict(name="mean_detached", cell="layer_norm_composed",
          find="centered = x - mean", replace="centered = x - mean.detach()",
          caught_by=["test_layer_norm_gradients"]),
-    dict(name="unbiased_variance", cell="layer_norm",
+    dict(name="unbiased_variance", cell="layer_norm_composed",
          find="var = (centered * centered).mean(axis=axes, keepdims=True)",
-         replace="var = (centered * centered).sum(axis=axes, keepdims=True) * (1.0 / (int(np.prod(self.normalized_shape)) - 1))",
+         replace="var = (centered * centered).sum(axis=axes, keepdims=True) * (1.0 / (int(np.prod(shape)) - 1))",
          caught_by=["test_layer_norm", "test_layer_norm_gradients"]),
     # only the hidden forward checks see it: a variance comparable to eps
-    dict(name="eps_outside_sqrt", cell="layer_norm",
-         find="out = centered * (var + self.eps) ** -0.5", replace="out = centered * (var ** 0.5 + self.eps) ** -1",
+    dict(name="eps_outside_sqrt", cell="layer_norm_composed",
+         find="out = centered * (var + eps) ** -0.5", replace="out = centered * (var ** 0.5 + eps) ** -1",
          caught_by=["test_layer_norm"]),
-    dict(name="normalized_over_the_batch", cell="layer_norm",
-         find="axes = tuple(range(-n, 0))", replace="axes = 0",
+    dict(name="normalized_over_the_batch", cell="layer_norm_composed",
+         find="axes = tuple(range(-len(shape), 0))", replace="axes = 0",
          caught_by=["test_layer_norm", "test_layer_norm_gradients"]),
     # only the hidden checks see it: normalized_shape of two dimensions
-    dict(name="last_axis_only", cell="layer_norm",
-         find="axes = tuple(range(-n, 0))", replace="axes = -1",
+    dict(name="last_axis_only", cell="layer_norm_composed",
+         find="axes = tuple(range(-len(shape), 0))", replace="axes = -1",
          caught_by=["test_layer_norm", "test_layer_norm_gradients"]),
-    # only the hidden gradient checks see it: gradients with respect to weight and bias (also in a block)
-    dict(name="affine_parameters_detached", cell="layer_norm",
-         find="out = out * self.weight + self.bias", replace="out = out * self.weight.detach() + self.bias.detach()",
-         caught_by=["test_layer_norm_gradients", "test_block_gradients"]),
+    # only the hidden gradient checks see it: gradients with respect to weight and bias
+    dict(name="affine_parameters_detached", cell="layer_norm_composed",
+         find="out = out * weight\n    if bias is not None:\n        out = out + bias",
+         replace="out = out * weight.detach()\n    if bias is not None:\n        out = out + bias.detach()",
+         caught_by=["test_layer_norm_gradients"]),
+
+    # ---- 1b. the fused op and its rule
+    # the forward's statistics: the unbiased variance, eps outside the sqrt (only the hidden small-variance check)
+    dict(name="fused_unbiased_variance", cell="layer_norm_fused",
+         find="var = (centered * centered).sum(axis=axes, keepdims=True) / count",
+         replace="var = (centered * centered).sum(axis=axes, keepdims=True) / (count - 1)",
+         caught_by=["test_layer_norm_fused", "test_layer_norm_fused_gradients", "test_layer_norm_module"]),
+    dict(name="fused_eps_outside_sqrt", cell="layer_norm_fused",
+         find="rstd = 1.0 / np.sqrt(var + eps)", replace="rstd = 1.0 / (np.sqrt(var) + eps)",
+         caught_by=["test_layer_norm_fused"]),
+    # right values and gradients, but a dozen ops: only the op hook sees it
+    dict(name="fused_records_the_composed_ops", cell="layer_norm_fused",
+         find="    inputs = (x,)\n",
+         replace="    return layer_norm_composed(x, shape, weight, bias, eps)\n",
+         caught_by=["test_layer_norm_fused"]),
+    # the rule: the mean's term, the variance's term, the weight in g_hat, dweight's axes, dbias
+    dict(name="rule_without_the_mean_term", cell="layer_norm_fused",
+         find="dx = rstd * (g_hat - g_hat.mean(axis=axes, keepdims=True)\n", replace="dx = rstd * (g_hat\n",
+         caught_by=["test_layer_norm_fused_gradients"]),
+    dict(name="rule_without_the_variance_term", cell="layer_norm_fused",
+         find="                 - x_hat * (g_hat * x_hat).mean(axis=axes, keepdims=True))",
+         replace="                 )",
+         caught_by=["test_layer_norm_fused_gradients"]),
+    dict(name="rule_g_not_times_weight", cell="layer_norm_fused",
+         find="g_hat = g * out._inputs[1].data if has_weight else g", replace="g_hat = g",
+         caught_by=["test_layer_norm_fused_gradients"]),
+    # only the hidden checks see it: normalized_shape of two dimensions
+    dict(name="rule_dweight_over_the_wrong_axes", cell="layer_norm_fused",
+         find="grads += ((g * x_hat).sum(axis=lead),)", replace="grads += ((g * x_hat).sum(axis=tuple(range(g.ndim - 1))),)",
+         caught_by=["test_layer_norm_fused_gradients"]),
+    # the rule recomputes sigma from the input, with NumPy's unbiased variance (ddof=1)
+    dict(name="rule_sigma_from_the_unbiased_variance", cell="layer_norm_fused",
+         find='x_hat, rstd, axes = out._saved["x_hat"], out._saved["rstd"], out._saved["axes"]',
+         replace='x_hat, axes = out._saved["x_hat"], out._saved["axes"]\n'
+                 '    rstd = 1.0 / np.sqrt(out._inputs[0].data.var(axis=axes, ddof=1, keepdims=True) + 1e-5)',
+         caught_by=["test_layer_norm_fused_gradients"]),
+    # also the block's hidden check of ln2.bias's gradient
+    dict(name="rule_bias_gradient_missing", cell="layer_norm_fused",
+         find="grads += (g.sum(axis=lead),)", replace="grads += (None,)",
+         caught_by=["test_layer_norm_fused_gradients", "test_block_gradients"]),
+
+    # ---- 1b. the module
+    # right values and gradients, but LayerNorm's forward is not the fused op
+    dict(name="module_forward_composed", cell="layer_norm",
+         find="return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)",
+         replace="return layer_norm_composed(x, self.normalized_shape, self.weight, self.bias, self.eps)",
+         caught_by=["test_layer_norm_module"]),
+    # only the hidden checks see it: LayerNorm(6, eps=0.01)
+    dict(name="module_eps_not_passed", cell="layer_norm",
+         find="self.weight, self.bias, self.eps)", replace="self.weight, self.bias)",
+         caught_by=["test_layer_norm_module"]),
+    dict(name="module_elementwise_affine_ignored", cell="layer_norm",
+         find="if self.elementwise_affine:", replace="if True:",
+         caught_by=["test_layer_norm_module"]),
 
     # ---- 2. MLP
     dict(name="relu_not_gelu", cell="mlp",
