@@ -167,7 +167,8 @@ def strides(shape, itemsize, order="C"):
     order="C" (row-major): the last axis has stride itemsize, each axis to its left the product of itemsize and the
     sizes to its right. order="F" (column-major): the first axis has stride itemsize, each axis to its right the product
     of itemsize and the sizes to its left. Returns a tuple of ints, equal to np.empty(shape, dtype, order=order).strides
-    for a dtype of that itemsize; () for shape (). ValueError for any other order.
+    for a dtype of that itemsize (for shapes with no size 0: NumPy gives an empty array all-zero strides); () for
+    shape (). ValueError for any other order.
     """
     if order not in ("C", "F"):
         raise ValueError(f"order must be 'C' or 'F', got {order!r}")

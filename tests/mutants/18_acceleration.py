@@ -45,6 +45,14 @@ MUTANTS = [
     dict(name="column_tiles_bounded_by_rows", cell="matmul_tiled",
          find="for j0 in range(0, n, t):", replace="for j0 in range(0, m, t):",
          caught_by=["test_matmul_tiled"]),
+    # hostile, only the hidden checks see it: the blocks are handed to block_matmul in the right order (the log
+    # is right) but C comes from one BLAS call; a block_matmul returning ones shows that C ignores what it returned
+    dict(name="tiled_fakes_block_log", cell="matmul_tiled",
+         find="                c[i0:i0 + t, j0:j0 + t] += block_matmul(a[i0:i0 + t, k0:k0 + t], b[k0:k0 + t, j0:j0 + t])\n"
+              "    return c",
+         replace="                block_matmul(a[i0:i0 + t, k0:k0 + t], b[k0:k0 + t, j0:j0 + t])\n"
+                 "    return (a @ b).astype(c.dtype)",
+         caught_by=["test_matmul_tiled"]),
 
     # ---- 4. roofline
     dict(name="flops_without_2", cell="roofline",
@@ -77,6 +85,10 @@ MUTANTS = [
          replace='seconds = float(np.mean(stats["times"]))\n'
                  '    return {"flops": flops, "seconds": seconds, "flops_per_second": flops / seconds}',
          caught_by=["test_measure_machine"]),
+    # only the hidden checks see it: the bytes from the argument, not the arrays (nbytes not a multiple of 8)
+    dict(name="bandwidth_bytes_from_argument", cell="measure_machine",
+         find="moved = src.nbytes + dst.nbytes", replace="moved = 2 * nbytes",
+         caught_by=["test_measure_machine"]),
 
     # ---- 6. strides
     dict(name="f_strides_computed_as_c", cell="strides",
@@ -102,6 +114,11 @@ MUTANTS = [
     dict(name="gelu_float64_constant", cell="gelu",
          find="np.tanh(SQRT_2_OVER_PI * (", replace="np.tanh(np.sqrt(2 / np.pi) * (",
          caught_by=["test_gelu"]),
+    # right values, right buffer, but the plain expression copied into out: temporary_bytes sees its temporaries
+    dict(name="fused_gelu_copies_unfused", cell="gelu",
+         find="    np.multiply(x, x, out=out)                  # x²\n",
+         replace="    out[...] = 0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (x + GELU_CUBIC * (x * x * x))))\n    return out\n",
+         caught_by=["test_gelu"]),
 
     # ---- 8. LayerNorm
     dict(name="layer_norm_unbiased_variance", cell="layer_norm",
@@ -114,5 +131,10 @@ MUTANTS = [
     # only the hidden checks see it: eps = 0.5 (at 1e-5 the difference hides in float32 rounding)
     dict(name="layer_norm_eps_outside_sqrt", cell="layer_norm",
          find="(x - mean) / np.sqrt(var + eps)", replace="(x - mean) / (np.sqrt(var) + eps)",
+         caught_by=["test_layer_norm"]),
+    # right values, but the squares of the centered values materialized: a full-size temporary
+    dict(name="fused_layer_norm_full_size_squares", cell="layer_norm",
+         find='var = np.einsum("...i,...i->...", out, out)[..., None] / n',
+         replace="var = (out * out).mean(axis=-1, keepdims=True)",
          caught_by=["test_layer_norm"]),
 ]
