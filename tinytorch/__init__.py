@@ -17,3 +17,4 @@ from tinytorch.profiling import named_modules, op_flops, count_parameters, count
 from tinytorch.quantization import calibrate, QuantizedTensor, quantize, dequantize, QuantizedLinear, QuantizedConv2d, quantize_model, model_bytes
 from tinytorch.compression import submodules, prunable, linear_from, conv2d_from, replace_linears, sparsity, apply_masks, magnitude_prune, prune_neurons, prune_channels, low_rank, distillation_loss, COMPRESS_KEYS, compress_model
 from tinytorch.memoization import KVCache, cached_attention, cached_forward
+from tinytorch.capstone import MODEL_SCHEMA, SUBMISSION_SCHEMA, TARGETS, PARTIAL, POINTS_PER_CRITERION, flatten_layers, expected_arrays, validate_architecture, save_model, load_model, predict, evaluate, score, save_submission, read_submission
