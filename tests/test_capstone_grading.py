@@ -174,11 +174,40 @@ def test_missing_heldout_set_is_an_event_not_a_crash(tmp_path, setting):
     assert result["points"] == 0.0 and result["events"][0]["kind"] == "capstone_not_scored"
 
 
-def test_a_measurement_over_its_memory_limit_is_stopped(tmp_path, setting):
+def test_a_model_bigger_than_the_memory_limit_is_stopped(tmp_path, setting):
+    """A small compressed .npz that inflates to 401 MB (784 x 128,000 float32 zeros) under a 300 MiB limit: the
+    measuring process fails with MemoryError, the submission scores 0, nothing else is held up."""
+    import zipfile
+    base, base_stem, heldout = setting
+    folder = tmp_path / "s"
+    hand_in(folder, pruned(base), heldout=heldout, baseline=base)
+    arch = json.loads((folder / "my_model.json").read_text())
+    wide = 128_000
+    arch["layers"] = [dict(arch["layers"][0], out_features=wide,
+                           arrays={"weight": {"shape": [784, wide], "dtype": "float32"},
+                                   "bias": {"shape": [wide], "dtype": "float32"}})]
+    (folder / "my_model.json").write_text(json.dumps(arch))
+    with zipfile.ZipFile(folder / "my_model.npz", "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, shape in (("0.weight", (784, wide)), ("0.bias", (wide,))):
+            with zf.open(name + ".npy", "w", force_zip64=True) as f:
+                np.lib.format.write_array_header_1_0(f, {"descr": "<f4", "fortran_order": False, "shape": shape})
+                zeros = bytes(16 * 1024 * 1024)
+                left = int(np.prod(shape)) * 4
+                while left > 0:
+                    f.write(zeros[:min(left, len(zeros))])
+                    left -= len(zeros)
+    assert (folder / "my_model.npz").stat().st_size < 2 * 1024 * 1024
+    result = capstone.grade_submission(folder, base_stem, heldout, reps=3, memory_mb=300, timeout=120)
+    assert result["points"] == 0.0 and result["events"][0]["kind"] == "capstone_not_measured", result["events"]
+    assert "limits" in result["events"][0]["detail"], result["events"][0]["detail"]
+
+
+def test_a_measurement_over_its_time_limit_is_stopped(tmp_path, setting):
     base, base_stem, heldout = setting
     hand_in(tmp_path / "s", pruned(base), claims=fake_claims(None))
-    result = capstone.grade_submission(tmp_path / "s", base_stem, heldout, reps=3, memory_mb=64)
+    result = capstone.grade_submission(tmp_path / "s", base_stem, heldout, reps=3, timeout=1)
     assert result["points"] == 0.0 and result["events"][0]["kind"] == "capstone_not_measured", result["events"]
+    assert "more than 1 s" in result["events"][0]["detail"]
 
 
 def test_heldout_files_round_trip(tmp_path):

@@ -38,7 +38,8 @@ class ScoreCapstone(NbGraderPreprocessor):
                                                 "to the course root unless absolute.").tag(config=True)
     reps = Integer(30, help="Timed calls of each model per batch size (median reported).").tag(config=True)
     timeout = Integer(300, help="Seconds (wall and CPU) the measurement of one submission may take.").tag(config=True)
-    memory_mb = Integer(2048, help="Address-space limit of the measuring process (MiB).").tag(config=True)
+    memory_mb = Integer(2048, help="Address-space limit of the measuring process (MiB); at least ~256: below that "
+                                   "NumPy's own import fails (OpenBLAS then spins until the timeout).").tag(config=True)
     max_model_mb = Integer(64, help="Largest .npz model file accepted (MiB).").tag(config=True)
 
     def preprocess(self, nb, resources):
