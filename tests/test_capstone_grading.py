@@ -265,3 +265,8 @@ def test_autograde_scores_the_submitted_files(scratch_course, tmp_path):
     graded = nbformat.read(str(c.submission_path(MODULE, "faker", "autograded")), as_version=4)
     shown = next(x for x in graded.cells if x.metadata.get("nbgrader", {}).get("grade_id") == CELL)
     assert "Flagged for your TA" in "".join(o.get("text", "") for o in shown.outputs)
+    # feedback shows the grader's numbers beside the claims
+    from classroom.grading import feedback_all
+    assert not feedback_all([MODULE], ["faker"], c=c)
+    html = next((c.root / "feedback" / "faker" / MODULE).glob("*.html")).read_text()
+    assert "measured by the grader" in html and "Flagged for your TA" in html
