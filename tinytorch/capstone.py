@@ -5,7 +5,6 @@ import json
 import time
 from pathlib import Path
 
-import jsonschema
 import numpy as np
 
 from tinytorch.activations import ReLU
@@ -85,6 +84,7 @@ POINTS_PER_CRITERION = 2
 
 def _schema_error(doc, schema):
     """The first reason `doc` breaks `schema` (a sentence naming where), or None."""
+    import jsonschema  # here, not at the top: importing it takes most of a second, and only loading and saving need it
     error = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(schema).iter_errors(doc))
     if error is None:
         return None
