@@ -44,6 +44,14 @@ MUTANTS = [
          find="        bn.running_mean.data, bn.running_var.data = a[\"running_mean\"], a[\"running_var\"]\n",
          replace="",
          caught_by=["test_save_load"]),
+    # the save side of the same: the statistics never reach the file (save_model's own check refuses it)
+    dict(name="bn_running_stats_not_saved", cell="save_model",
+         find='for name in ("weight", "bias", "running_mean", "running_var"):', replace='for name in ("weight", "bias"):',
+         caught_by=["test_save_load"]),
+    # the per-channel scales written as if per tensor
+    dict(name="quantization_axis_not_saved", cell="save_model",
+         find='spec["axis"] = layer.weight.axis', replace='spec["axis"] = None',
+         caught_by=["test_save_load"]),
     # only the hidden checks see it: the per-tensor / per-channel check reads the axis back
     dict(name="quantization_axis_lost", cell="load_model",
          find="weight = QuantizedTensor(a[\"weight\"], a[\"weight_scale\"], a[\"weight_zero_point\"], spec[\"axis\"])",
