@@ -82,6 +82,16 @@ def test_committed_baseline_is_milestone_03s_mlp():
     assert all(layer.weight.data.dtype == np.float32 for layer in model.layers[::2])
 
 
+def test_student_archive_holds_the_baseline(tmp_path):
+    import tarfile
+    from classroom.student_package import distribution
+    path = distribution(MODULE, course.modules(), tmp_path)
+    with tarfile.open(path) as archive:
+        names = archive.getnames()
+    assert {f"{MODULE}/{MODULE}/baseline_mlp.json", f"{MODULE}/{MODULE}/baseline_mlp.npz",
+            f"{MODULE}/{MODULE}/{MODULE}.ipynb"} <= set(names), names
+
+
 # ---- grade_submission on folders (no notebook) --------------------------------------------------------------------
 
 @pytest.fixture
