@@ -10,7 +10,7 @@ STUDENT ?=
 # reaches the command as one argument.
 export MODULE STUDENT RERELEASE NOTE DUE DAYS HOURS ZIP TIMES TO
 
-.PHONY: postgres migrate-db collect-canvas collect-moodle collect-blackboard similarity exchange deadline extension student-dist soak bench-grading help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
+.PHONY: heldout capstone-baseline postgres migrate-db collect-canvas collect-moodle collect-blackboard similarity exchange deadline extension student-dist soak bench-grading help venv sandbox lab student-package package release check test demo autograde feedback report data milestones bench clean
 
 help:
 	@echo "make demo        release all modules, grade a demo class, export the gradebook"
@@ -36,6 +36,8 @@ help:
 	@echo "make milestones  train milestones 01-05 on real data, then 06 optimizes 03-05's models (slow; 04 ~25 min, 05 ~11, 06 ~10)"
 	@echo "make bench       tinytorch vs NumPy vs PyTorch CPU, and int8 vs float32 models (installs the torch extra)"
 	@echo "make soak        three batches of honest and hostile students graded at once score as one alone (slow)"
+	@echo "make heldout     the capstone's held-out digits for the grader (gradebook/heldout/, IDX) from the data cache"
+	@echo "make capstone-baseline  source/20_capstone/baseline_mlp.json/.npz from milestone 03's MLP (trained if missing)"
 	@echo "make bench-grading  notebooks/minute: plain sequential nbgrader vs sandboxed parallel classroom"
 	@echo "make migrate-db TO=postgresql+psycopg://user:pw@host/db   copy the gradebook into a new, empty database"
 	@echo "make postgres    a throwaway PostgreSQL server on 127.0.0.1 (prints its URL; for trying the course on it)"
@@ -105,6 +107,12 @@ soak: $(SANDBOX)
 data: $(STAMP)
 	@# not `-m tinytorch.datasets`: the package imports that module first, and runpy warns about it
 	$(PY) -c 'import sys; from tinytorch.datasets import _main; sys.exit(_main(["fetch"]))'
+
+heldout: $(STAMP) data
+	$(PY) -m classroom.capstone heldout
+
+capstone-baseline: $(STAMP) data
+	$(PY) -m classroom.capstone baseline
 
 milestones: $(STAMP) data
 	$(PY) milestones/01_perceptron.py

@@ -33,7 +33,7 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades)
 
-from classroom.preprocessors import CompareChecks, GuardedExecute, RestoreGradingMetadata  # noqa: E402
+from classroom.preprocessors import CompareChecks, GuardedExecute, RestoreGradingMetadata, ScoreCapstone  # noqa: E402
 from nbgrader.preprocessors import ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec  # noqa: E402
 
 # nbconvert re-validates the notebook after every preprocessor by default, compiling the JSON schema anew each
@@ -46,8 +46,18 @@ c.Autograde.sanitize_preprocessors = [ClearOutput, RestoreGradingMetadata, Dedup
 
 # CompareChecks turns the values each test cell recorded into its verdict, outside the kernel (README,
 # "Grading safely"); it must come after execution and before SaveAutoGrades.
-c.Autograde.autograde_preprocessors = [GuardedExecute, CompareChecks, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+# ScoreCapstone (20_capstone only) then sets the project cell's points from the grader's own measurement of the
+# submitted model files (classroom/capstone.py); for every other module it does nothing.
+c.Autograde.autograde_preprocessors = [GuardedExecute, CompareChecks, ScoreCapstone, IgnorePattern,
+                                       ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
+                                       CheckCellMetadata]
+# The capstone's held-out digits (`make heldout` writes them from the data cache; never in release/ or a kernel), and
+# the limits of the process that loads and times each submitted model.
+c.ScoreCapstone.heldout = "gradebook/heldout"
+c.ScoreCapstone.reps = 30
+c.ScoreCapstone.timeout = 300
+c.ScoreCapstone.memory_mb = 2048
+c.ScoreCapstone.max_model_mb = 64
 # Late policy (classroom/deadlines.py): 10% of the score per day or part of a day late, after 15 minutes of
 # grace, at most 50%. Due dates: `make deadline MODULE= DUE=`; extensions: `make extension MODULE= STUDENT= DAYS=`.
 from classroom.deadlines import PercentPerDay  # noqa: E402

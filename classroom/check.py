@@ -36,6 +36,7 @@ from classroom.hidden_tests import VERDICT, frames, hidden_blocks
 from classroom.grading import autograde_all
 from classroom.nbgrader_api import Course
 from classroom.preprocessors.compare_checks import FORGEABLE_ONLY
+from classroom.preprocessors.score_capstone import graded_outside
 from classroom.reference import ReferenceFailed, reference_checks
 
 
@@ -150,7 +151,11 @@ def check_module(module_id, workdir=None, workers=None, grade_mutants=True, list
     scratch.generate_assignment(module_id)
     source_nb = nbformat.read(str(course.source_notebook(module_id)), as_version=4)
     release_nb = nbformat.read(str(scratch.release_path(module_id)), as_version=4)
-    tests = autograded_cells(source_nb)
+    # a cell scored from files handed in beside the notebook (the capstone's, ScoreCapstone) is outside the gate: the
+    # gate's submissions are notebooks only, so it checks that the blank release earns nothing there (below);
+    # tests/test_capstone_grading.py grades that cell
+    outside = graded_outside(module_id)
+    tests = {cell: points for cell, points in autograded_cells(source_nb).items() if cell not in outside}
     if not tests:
         return [f"{module_id}: no autograded test cells"]
     listed = submissions.mutants(module_id) if listed is None else listed
@@ -189,6 +194,10 @@ def check_module(module_id, workdir=None, workers=None, grade_mutants=True, list
         got = scores["blank"].get(cell, (None,))[0]
         if got != 0:
             problems.append(f"{module_id}: the blank release earns {got} points in {cell} (a test that cannot fail)")
+    for cell in sorted(outside):
+        got = scores["blank"].get(cell, (None,))[0]
+        if got != 0:
+            problems.append(f"{module_id}: the blank release, handing in no model, earns {got} points in {cell}")
     covered, parts = set(), {cell: set() for cell in tests}
     for m in mutants:
         student = f"mutant-{m['name']}".replace("_", "-")

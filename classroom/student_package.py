@@ -1,7 +1,8 @@
 """What students get: `make student-dist MODULE=M`, one archive per module, the way students get the course.
 
 build/student-dist/M.tar.gz holds
-- `M/M.ipynb`, the release notebook (solutions stripped, hidden tests removed);
+- `M/M.ipynb`, the release notebook (solutions stripped, hidden tests removed), and any other file of release/M/
+  (20_capstone's baseline model);
 - `tinytorch/`, a pip-installable project holding only the modules published *before* M (c.Classroom.published;
   nothing that is not published, never M itself) plus the shared test helpers `tinytorch.testing`, and
   depending on NumPy and nbgrader (so `nbgrader validate` works where students work);
@@ -91,6 +92,9 @@ def distribution(module_id, published, out_dir, release_dir=course.RELEASE, conf
         top = Path(tmp) / module_id
         (top / module_id).mkdir(parents=True)
         shutil.copy(notebook, top / module_id / notebook.name)
+        for extra in sorted(notebook.parent.iterdir()):  # files the notebook reads (20_capstone's baseline model)
+            if extra.is_file() and extra.suffix != ".ipynb":
+                shutil.copy(extra, top / module_id / extra.name)
         build(allowed, top / "tinytorch")
         (top / "README.md").write_text(README.format(module_id=module_id, modules=", ".join(allowed) or "none yet"))
         if config is not None:

@@ -19,3 +19,4 @@ from tinytorch.compression import submodules, prunable, linear_from, conv2d_from
 from tinytorch.memoization import KVCache, cached_attention, cached_forward
 from tinytorch.acceleration import check_matmul_operands, matmul_loops, matmul_rows, matmul_tiled, matmul_flops, matmul_bytes, arithmetic_intensity, roofline, measure_peak_flops, measure_bandwidth, strides, gelu_unfused, gelu_fused, layer_norm_unfused, layer_norm_fused, temporary_bytes
 from tinytorch.benchmarking import bootstrap_ci, BenchmarkResult, Benchmark, THREAD_VARIABLES, environment, pareto_front, plot_pareto, as_arrays, benchmark_model
+from tinytorch.capstone import MODEL_SCHEMA, SUBMISSION_SCHEMA, TARGETS, PARTIAL, POINTS_PER_CRITERION, flatten_layers, expected_arrays, validate_architecture, save_model, load_model, predict, evaluate, score, save_submission, read_submission

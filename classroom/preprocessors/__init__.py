@@ -3,6 +3,8 @@ from classroom.preprocessors.compare_checks import CompareChecks
 from classroom.preprocessors.guarded_execute import GuardedExecute
 from classroom.preprocessors.mark_awaiting_grades import MarkAwaitingGrades
 from classroom.preprocessors.restore_grading_metadata import RestoreGradingMetadata
+from classroom.preprocessors.score_capstone import ScoreCapstone
 from classroom.preprocessors.scrub_hidden_tests import ScrubHiddenTests
 
-__all__ = ["CompareChecks", "GuardedExecute", "MarkAwaitingGrades", "RestoreGradingMetadata", "ScrubHiddenTests"]
+__all__ = ["CompareChecks", "GuardedExecute", "MarkAwaitingGrades", "RestoreGradingMetadata", "ScoreCapstone",
+           "ScrubHiddenTests"]

@@ -62,7 +62,7 @@ class ScrubHiddenTests(NbGraderPreprocessor):
             if delimiters().begin_hidden in cell.source:
                 self._scrub(cell)
                 self._hidden_ran = self._hidden_ran or cell.get("execution_count") is not None
-            elif self._hidden_ran:
+            elif self._hidden_ran and not self._written_by_grader(cell, resources):
                 self._scrub_after_hidden(cell)
         except Exception as err:  # fail closed: nothing of this cell's run is shown
             self.log.warning("scrubbing hidden tests of cell %s failed (%s); dropping its outputs", index, err)
@@ -70,6 +70,14 @@ class ScrubHiddenTests(NbGraderPreprocessor):
             if delimiters().begin_hidden in cell.source:
                 cell.source = self._stubbed_source(cell, {}, "result withheld")
         return cell, resources
+
+    @staticmethod
+    def _written_by_grader(cell, resources):
+        """A cell whose outputs the grader itself wrote after the kernel was gone (ScoreCapstone's report): no
+        code of the kernel's is in them, so there is nothing to withhold."""
+        from classroom.preprocessors.score_capstone import graded_outside
+        module_id = (resources or {}).get("nbgrader", {}).get("assignment", "")
+        return cell.metadata.get("nbgrader", {}).get("grade_id") in graded_outside(module_id)
 
     def _scrub_after_hidden(self, cell):
         """A cell run after hidden tests: its prints are withheld (code run by a hidden test may have stashed
