@@ -186,4 +186,14 @@ MUTANTS = [
          find="    finally:\n        if hasattr(model, \"train\"):\n            model.train(was_training)\n",
          replace="    except BaseException:\n        raise\n    if hasattr(model, \"train\"):\n        model.train(was_training)\n",
          caught_by=["test_benchmark_model"]),
+    # only the hidden checks see it: warm-up rounds timed and their times dropped (the summary is right, the clock is read)
+    dict(name="compare_warmup_timed_then_dropped", cell="benchmark",
+         find="        for _ in range(self.warmup):\n            for name in names:\n                fns[name]()\n"
+              "        times = {name: [] for name in names}\n        for _ in range(self.repeats):\n            for name in names:\n"
+              "                times[name].append(measure_latency(fns[name], warmup=0, repeats=1, clock=self.clock)[\"times\"][0])\n"
+              "        results = {name: self.summarize(name, times[name]) for name in names}\n",
+         replace="        times = {name: [] for name in names}\n        for _ in range(self.warmup + self.repeats):\n            for name in names:\n"
+                 "                times[name].append(measure_latency(fns[name], warmup=0, repeats=1, clock=self.clock)[\"times\"][0])\n"
+                 "        results = {name: self.summarize(name, times[name][self.warmup:]) for name in names}\n",
+         caught_by=["test_benchmark_compare"]),
 ]
