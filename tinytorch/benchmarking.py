@@ -103,7 +103,7 @@ class Benchmark:
         with measure_latency(fn, warmup=0, repeats=1, clock=clock). A slow-down of the machine then hits every
         contender alike.
         Returns {"baseline": name, "results": {name: BenchmarkResult}, "speedup": {name: baseline median / its
-        median}} (> 1: faster than the baseline). baseline: a name of fns (default: the first); ValueError if not.
+        median}} (> 1: faster than the baseline; float('inf') for a median of 0). baseline: a name of fns (default: the first); ValueError if not.
         """
         names = list(fns)
         baseline = names[0] if baseline is None and names else baseline

@@ -147,4 +147,53 @@ MUTANTS = [
     dict(name="mode_not_restored", cell="benchmark_model",
          find="model.train(was_training)", replace="model.eval()",
          caught_by=["test_benchmark_model"]),
+
+    # ---- added by the review of 19_benchmarking (each closes a hole a student variant scored full marks through)
+    # only the hidden checks see it: a 2-D sample (indexes rows, IndexError instead of ValueError)
+    dict(name="two_d_sample_accepted", cell="bootstrap_ci",
+         find="if samples.ndim != 1 or samples.size == 0:", replace="if samples.size == 0:",
+         caught_by=["test_bootstrap_ci"]),
+    # only the hidden checks see it: n_resamples = 0
+    dict(name="n_resamples_unchecked", cell="bootstrap_ci",
+         find="    if n_resamples < 1:\n", replace="    if False:\n",
+         caught_by=["test_bootstrap_ci"]),
+    # only the hidden checks see it: np.percentile's NumPy scalars handed back as they are
+    dict(name="ci_numpy_scalars", cell="bootstrap_ci",
+         find="return float(low), float(high)", replace="return low, high",
+         caught_by=["test_bootstrap_ci"]),
+    # only the hidden checks see it: a real x86 cpuinfo has a "model : 154" line before "model name"
+    dict(name="model_key_prefix", cell="environment",
+         find='if sep and key.strip() == "model name":', replace='if sep and key.strip().startswith("model"):',
+         caught_by=["test_environment"]),
+    # only the hidden checks see it: a hybrid CPU lists two model names; the first counts
+    dict(name="last_model_name", cell="environment",
+         find="                    cpu = value.strip()\n                    break\n", replace="                    cpu = value.strip()\n",
+         caught_by=["test_environment"]),
+    # only the hidden checks see it: names given in an order that is not alphabetical
+    dict(name="front_sorted_by_name", cell="pareto_front",
+         find="    return front\n", replace="    return sorted(front)\n",
+         caught_by=["test_pareto_front"]),
+    # only the hidden checks see it: an accuracy keyed on the visible test's 10 samples (the old permuted labels also scored 7 of 10)
+    dict(name="accuracy_keyed_on_n", cell="benchmark_model",
+         find="    accuracy = correct / n\n", replace="    accuracy = 0.7 if n == 10 else correct / n\n",
+         caught_by=["test_benchmark_model"]),
+    # only the hidden checks see it: a model that was in eval mode
+    dict(name="mode_forced_to_train", cell="benchmark_model",
+         find="model.train(was_training)", replace="model.train(True)",
+         caught_by=["test_benchmark_model"]),
+    # only the hidden checks see it: a forward that raises
+    dict(name="mode_not_restored_on_error", cell="benchmark_model",
+         find="    finally:\n        if hasattr(model, \"train\"):\n            model.train(was_training)\n",
+         replace="    except BaseException:\n        raise\n    if hasattr(model, \"train\"):\n        model.train(was_training)\n",
+         caught_by=["test_benchmark_model"]),
+    # only the hidden checks see it: warm-up rounds timed and their times dropped (the summary is right, the clock is read)
+    dict(name="compare_warmup_timed_then_dropped", cell="benchmark",
+         find="        for _ in range(self.warmup):\n            for name in names:\n                fns[name]()\n"
+              "        times = {name: [] for name in names}\n        for _ in range(self.repeats):\n            for name in names:\n"
+              "                times[name].append(measure_latency(fns[name], warmup=0, repeats=1, clock=self.clock)[\"times\"][0])\n"
+              "        results = {name: self.summarize(name, times[name]) for name in names}\n",
+         replace="        times = {name: [] for name in names}\n        for _ in range(self.warmup + self.repeats):\n            for name in names:\n"
+                 "                times[name].append(measure_latency(fns[name], warmup=0, repeats=1, clock=self.clock)[\"times\"][0])\n"
+                 "        results = {name: self.summarize(name, times[name][self.warmup:]) for name in names}\n",
+         caught_by=["test_benchmark_compare"]),
 ]
