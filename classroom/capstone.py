@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -131,6 +132,8 @@ def measure_in_subprocess(model_stem, baseline_stem, heldout, reps=30, timeout=3
                               preexec_fn=_limits(memory_mb, timeout))
     except subprocess.TimeoutExpired:
         raise SubmissionProblem("capstone_not_measured", f"measuring the model took more than {timeout} s") from None
+    if done.returncode == -signal.SIGXCPU:  # the CPU limit fired before the wall-clock one
+        raise SubmissionProblem("capstone_not_measured", f"measuring the model took more than {timeout} s of CPU time")
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
         tail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
