@@ -37,31 +37,27 @@ def sqlite_url(path):
     return f"sqlite:///{path}?timeout=60"
 
 
-def _admin_engine(server_url):
-    return create_engine(make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+def _on_server(server_url, statement):
+    """Run one statement in the server's maintenance database `postgres` (CREATE/DROP DATABASE cannot run inside a
+    transaction, nor in the database they act on)."""
+    engine = create_engine(make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
 
 
 def create_database(server_url, prefix="tinytorch"):
     """A new, empty PostgreSQL database on the server of `server_url`; returns its URL."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    engine = _admin_engine(server_url)
-    try:
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        engine.dispose()
+    _on_server(server_url, f'CREATE DATABASE "{name}"')
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 def drop_database(url):
     """Drop the PostgreSQL database of `url` (closing its open connections)."""
-    name = make_url(url).database
-    engine = _admin_engine(url)
-    try:
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        engine.dispose()
+    _on_server(url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
 class NotEmpty(RuntimeError):
