@@ -18,7 +18,9 @@ import ast
 from classroom import course
 from classroom.release_history import digest
 
-WATCHED_MODULES = {"numpy", "builtins", "tinytorch", "sys", "math", "importlib", "inspect", "gc", "ctypes"}
+# tracemalloc: modules measure memory with it (14, 18); patching it would fake a measurement
+WATCHED_MODULES = {"numpy", "builtins", "tinytorch", "sys", "math", "importlib", "inspect", "gc", "ctypes",
+                   "tracemalloc", "time"}
 FORBIDDEN_IMPORTS = {"ctypes", "gc", "builtins"}
 # methods that change a dict or list in place: called on a tinytorch object (GRAD_RULES, a hook list), a patch
 MUTATING_METHODS = {"update", "pop", "popitem", "clear", "setdefault", "__setitem__", "__delitem__", "append",
@@ -154,6 +156,34 @@ class _Scanner(ast.NodeVisitor):
         self.generic_visit(node)
 
 
+def _defined_names(source):
+    """Names a cell's top level binds with def or class (functions and classes it gives)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+
+
+def _top_level_bindings(tree):
+    """(line, name) for every name a cell's top level binds (def, class, assignment, import, for, with)."""
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield node.lineno, node.name
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                yield node.lineno, (alias.asname or alias.name).split(".")[0]
+        else:
+            targets = (node.targets if isinstance(node, ast.Assign) else [node.target]
+                       if isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)) else
+                       [item.optional_vars for item in node.items if item.optional_vars]
+                       if isinstance(node, (ast.With, ast.AsyncWith)) else [])
+            for target in targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name):
+                        yield node.lineno, name.id
+
+
 def forbidden_packages(module_id):
     """tinytorch files a submission of `module_id` must not import: its own and every later module's."""
     order = course.modules()
@@ -167,10 +197,15 @@ def scan_notebook(nb, module_id, release_nb):
     events = []
     forbidden = forbidden_packages(module_id)
     locked, given = set(), {}
+    # functions and classes the locked cells give (measuring helpers, test helpers): the tests call them, so a
+    # student cell that rebinds one changes what a test measures, e.g. a `temporary_bytes` that returns 0
+    locked_defs = set()
     for cell in release_nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("locked") and not meta.get("solution"):
             locked.add(meta.get("grade_id"))
+            if cell.cell_type == "code":
+                locked_defs |= _defined_names(cell.source)
         given[meta.get("grade_id")] = {line.strip() for line in cell.source.splitlines()}
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
@@ -183,6 +218,8 @@ def scan_notebook(nb, module_id, release_nb):
             continue  # it will fail when run; nothing to exploit
         scanner = _Scanner(forbidden)
         scanner.visit(tree)
+        scanner.findings += [(line, f"redefines {name}, which a locked cell gives (the tests use it)")
+                             for line, name in _top_level_bindings(tree) if name in locked_defs]
         lines = source.splitlines()
         for line, what in scanner.findings:
             if lines[line - 1].strip() in given.get(meta.get("grade_id"), ()):

@@ -150,3 +150,24 @@ def test_no_flag_on_honest_code(module_id, tmp_path):
         for cell in dict_walk.cells:
             cell.source = cell.source.replace("vars(self).values()", "self.__dict__.values()")
         assert not scan_notebook(dict_walk, module_id, release)
+
+
+def test_redefining_a_function_a_locked_cell_gives_is_flagged():
+    """Tests call the helpers locked cells give (18's `temporary_bytes` measures a function's temporaries): a
+    student cell that rebinds one would change what the test measures. Plain variables of a demo cell are
+    not helpers, and the student's own functions are theirs."""
+    answer = {"nbgrader": {"grade": False, "grade_id": "answer", "locked": False, "schema_version": 3, "solution": True}}
+    given = {"nbgrader": {"grade": False, "grade_id": "given", "locked": True, "schema_version": 3, "solution": False}}
+    release = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import tracemalloc\n\ndef temporary_bytes(fn):\n    return 1\n\nx = 3\n",
+                                  metadata=given),
+        nbformat.v4.new_code_cell("# YOUR CODE HERE", metadata=answer)])
+
+    def flags(code):
+        nb = nbformat.v4.new_notebook(cells=[release.cells[0], nbformat.v4.new_code_cell(code, metadata=answer)])
+        return [e["detail"] for e in scan_notebook(nb, LATER, release)]
+    assert flags("def temporary_bytes(fn):\n    return 0\n") == [
+        "line 1: redefines temporary_bytes, which a locked cell gives (the tests use it)"]
+    assert flags("temporary_bytes = lambda fn: 0\n")
+    assert flags("import tracemalloc\ntracemalloc.get_traced_memory = lambda: (0, 0)\n")
+    assert flags("x = 4\ndef gelu(x):\n    def temporary_bytes():\n        return 2\n    return x\n") == []
