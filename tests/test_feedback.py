@@ -199,10 +199,11 @@ def test_scrubbing_fails_closed_on_an_unplaceable_frame():
 # --- The real pipeline: autograde + generate_feedback on a scratch course --------------------------------------
 
 def _solution_with(release_nb, source_nb, edits):
-    """The solution, then each (find, replace) applied once in the tensor_class answer cell."""
+    """The solution, then each (find, replace) applied once in the one answer cell that holds `find`."""
     nb = submissions.fill(release_nb, source_nb)
-    cell = next(c for c in nb.cells if c.metadata["nbgrader"]["grade_id"] == "tensor_class")
+    answers = [c for c in nb.cells if c.metadata["nbgrader"].get("solution") and c.cell_type == "code"]
     for find, replace in edits:
+        (cell,) = [c for c in answers if find in c.source]
         assert cell.source.count(find) == 1, find
         cell.source = cell.source.replace(find, replace)
     return nb
@@ -221,14 +222,14 @@ def graded(tmp_path_factory):
     run_demo(c, [MODULE])                                    # ada: solution, ben: blank, cam: a visible bug
     release = nbformat.read(str(root / "release" / MODULE / f"{MODULE}.ipynb"), as_version=4)
     source = nbformat.read(str(root / "source" / MODULE / f"{MODULE}.ipynb"), as_version=4)
-    matmul = 'return Tensor.from_op(self.data @ other.data, "matmul", self, other)'
+    matmul = 'return Tensor.from_op(x.data @ other.data, "matmul", x, other)'
     extra = {
         # bugs only the hidden tests catch
         "dee": _solution_with(release, source, [_mutant("pow_does_not_save_exponent"),
                                                 _mutant("transpose_reverses_all_axes")]),
         # prints everything its matmul sees (hidden inputs included), plus a hidden-only bug
         "eve": _solution_with(release, source, [
-            (matmul, 'print("SEEN", self.shape, other.shape, self.data.tolist()); ' + matmul),
+            (matmul, 'print("SEEN", x.shape, other.shape, x.data.tolist()); ' + matmul),
             _mutant("pow_does_not_save_exponent")]),
     }
     for student, nb in extra.items():
@@ -309,10 +310,10 @@ def test_feedback_html_teaches(graded):
         missing = [ln for ln in visible_lines if ln not in shown]
         assert not missing, f"{student}: visible test code missing from feedback: {missing[:3]}"
         assert re.search(r"test_\w+ \(tests\): Score: [\d.]+ / [\d.]+", shown), f"{student}: no per-cell scores"
-    assert "# hidden tests (test_graph_recording): passed" in html_of["ada"]
+    assert "# hidden tests (test_arithmetic): passed" in html_of["ada"]
     hints = {c.metadata["nbgrader"]["grade_id"]: hidden_blocks(c.source)[0].hint
              for c in source.cells if hidden_blocks(c.source)}
-    first_failing = {"test_graph_recording": "pow saves the exponent k",
+    first_failing = {"test_arithmetic": "pow saves the exponent k",
                      "test_shape_ops": "transpose() of a 3-D tensor swaps only the last two axes"}
     for grade_id, label in first_failing.items():
         assert f"# hidden tests ({grade_id}): failed — hint: {hints[grade_id]}" in html_of["dee"], grade_id
@@ -320,8 +321,8 @@ def test_feedback_html_teaches(graded):
         assert re.search(re.escape(f'{VERDICT}: hidden check "{label}" failed: ') + r"[a-z ]+"
                          + re.escape(f" — hint: {hints[grade_id]}"), html_of["dee"]), label
     scores = c.cell_scores(MODULE, "dee")
-    assert scores["test_shape_ops"][0] == 0 and scores["test_graph_recording"][0] == 0
-    assert scores["test_arithmetic"][0] == scores["test_arithmetic"][1], "dee's bugs are caught by hidden tests only"
+    assert scores["test_shape_ops"][0] == 0 and scores["test_arithmetic"][0] == 0
+    assert scores["test_matmul"][0] == scores["test_matmul"][1], "dee's bugs are caught by hidden tests only"
     # cam's bug fails a visible check: its label and both values are shown
     assert re.search(VERDICT + r": [^\n]*: values differ \(largest difference", html_of["cam"])
 
@@ -345,7 +346,7 @@ def test_feedback_names_cells_and_never_publishes_an_ungraded_answer_as_zero(gra
     c, _ = graded
     page = (c.root / "feedback" / "ada" / MODULE / f"{MODULE}.html").read_text()
     toc = re.search(r'<div id="toc">(.*?)</ol>', page, re.S).group(1)
-    assert "Test cell" not in toc and '<code>test_arithmetic</code></a> (tests): Score: 3.0 / 3.0' in toc
+    assert "Test cell" not in toc and '<code>test_arithmetic</code></a> (tests): Score: 4.0 / 4.0' in toc
     assert re.search(r"<code>written_views_vs_copies</code></a> \(written answer\): awaits a TA \(2\.0 points\)", toc)
     assert re.search(r"<h4>01_tensor \(Score: 14\.0 / 16\.0; 2\.0 points of written answers await a TA\)</h4>", page)
     assert "white-space: pre-wrap" in page

@@ -5,6 +5,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# What `from tinytorch import ...` offers from this module. The operation functions (add, matmul, reduce_sum, ...)
+# stay reachable as tinytorch.tensor.add etc.; the Tensor methods are how later modules use them.
+__all__ = ["is_grad_enabled", "set_grad_enabled", "broadcast_shape", "OpEvent", "OpHookHandle", "add_op_hook",
+           "Tensor", "pad", "cat", "stack", "where", "maximum", "minimum", "broadcast_to"]
+
 # Graph recording is on unless a `no_grad()` block (module 05) turns it off.
 _GRAD_ENABLED = True
 
@@ -132,8 +137,10 @@ class Tensor:
         requires_grad (bool): whether backward() should compute d(output)/d(self) (floating-point only).
         grad (np.ndarray | None): accumulated gradient, same shape and dtype as `data`.
 
-    Every operation gives NumPy's result: its dtype (NumPy 2 promotion, Python numbers weak) and its
-    behaviour on 0-d, empty and size-1 shapes; where PyTorch differs, its docstring says so.
+    Every operation gives NumPy's result (dtype by NumPy 2 promotion, Python numbers weak; 0-d, empty and
+    size-1 shapes). Each operation method calls the module-level function that computes it (as torch.add
+    and Tensor.add): `a + b` is `add(a, b)`, `a.sum()` is `reduce_sum(a)`; that function's docstring states
+    shapes, dtypes, errors, the op it records, and where PyTorch differs.
     """
 
     __array_priority__ = 1000  # so `ndarray + Tensor` calls Tensor.__radd__ instead of NumPy's loop
@@ -151,9 +158,8 @@ class Tensor:
 
     @classmethod
     def from_op(cls, data, op, *inputs, **saved):
-        """Wrap the result `data` of operation `op` applied to `inputs`, recording the graph edge if needed.
-
-        The edge is recorded when recording is on, some input requires grad and the result is floating-point
+        """Wrap the result `data` of operation `op` applied to `inputs`, recording the graph edge if needed:
+        when recording is on, some input requires grad and the result is floating-point
         (an integer result, such as an index, has no gradient). Then every op hook sees the result."""
         out = cls(data)
         if is_grad_enabled() and out.data.dtype.kind == "f" and any(t.requires_grad for t in inputs):
@@ -164,57 +170,48 @@ class Tensor:
         return out
 
     def _lift(self, other):
-        """`other` as a Tensor to combine with this one, with NumPy 2's type promotion (NEP 50).
-
-        A Python number (bool, int, float) is "weak": it gets the dtype NumPy gives `self.data op number`
-        (float32 with 0.5 -> float32; int64 with 0.5 -> float64; int64 with 1 -> int64). Anything else
-        (array, NumPy scalar, list) is converted as np.asarray converts it and promotes normally."""
+        """`other` as a Tensor, NumPy 2's promotion (NEP 50): a Python number is "weak" (it gets the dtype of
+        `self.data op number`: float32 with 0.5 is float32, int64 with 0.5 float64); anything else np.asarray's."""
         if isinstance(other, Tensor):
             return other
         if type(other) in (bool, int, float):
             return Tensor(np.asarray(other, dtype=np.result_type(self.data, other)))
         return Tensor(np.asarray(other))
 
-    # --- properties -------------------------------------------------------
-    @property
+    @property  # the properties are NumPy's, read from self.data
     def shape(self):
         return self.data.shape
-
-    @property
-    def size(self):
-        return self.data.size
-
-    @property
-    def ndim(self):
-        return self.data.ndim
-
     @property
     def dtype(self):
         return self.data.dtype
 
+    @property
+    def size(self):
+        """The number of elements, an int: the product of the shape (1 for a 0-d tensor, 0 if empty)."""
+        return self.data.size
+
+    @property
+    def ndim(self):
+        """The number of dimensions, an int: len(shape) (0 for a 0-d tensor)."""
+        return self.data.ndim
+
     def __len__(self):
         return len(self.data)
-
     def __repr__(self):
         grad = ", requires_grad=True" if self.requires_grad else ""
         return f"Tensor({np.array2string(self.data, precision=4, threshold=20)}{grad})"
-
     def numpy(self):
         return self.data
-
     def item(self):
         return self.data.item()
 
     def detach(self):
-        """The same values, cut off from the graph (no gradient flows through)."""
+        """The same values (same buffer), cut off from the graph: a new leaf that does not require grad."""
         return Tensor(self.data)
 
     def backward(self, grad=None):
-        """Backpropagate from this tensor: `tinytorch.autograd.backward(self, grad)`, module 05.
-
-        It imports the installed `tinytorch.autograd`, which your package holds once module 05 is published
-        (from module 06 on). Before that it raises ModuleNotFoundError; in module 05's own notebook call
-        `backward(loss)` directly."""
+        """`tinytorch.autograd.backward(self, grad)` (module 05), imported from the installed package: from
+        module 06 on. Before that ModuleNotFoundError; in module 05's notebook call `backward(loss)` directly."""
         try:
             from tinytorch.autograd import backward
         except ModuleNotFoundError as err:
@@ -225,194 +222,231 @@ class Tensor:
                 "hold yet; in module 05's notebook call backward(tensor) directly") from err
         backward(self, grad)
 
-    # --- elementwise arithmetic --------------------------------------------
-    def __add__(self, other):
-        """Elementwise a + b with NumPy broadcasting. Records op "add" with inputs (self, other).
-
-        Shapes that cannot be broadcast raise broadcast_shape's ValueError (it names both shapes): call
-        broadcast_shape(self.shape, other.shape) before computing."""
-        other = self._lift(other)
-        broadcast_shape(self.shape, other.shape)
-        return Tensor.from_op(self.data + other.data, "add", self, other)
-
+    # --- operations: each method calls its section's function, which holds the math --------------
+    # A bare name in a method body is looked up in the module, never in the class, when the method runs:
+    # `reshape(self, ...)` below is section 5's function reshape(), which the cell of that section defines.
+    def __add__(self, other):                    # section 3: add, mul, neg, power, sub, div
+        return add(self, other)
     def __mul__(self, other):
-        """Elementwise a * b with NumPy broadcasting. Records op "mul" with inputs (self, other).
-
-        Shapes that cannot be broadcast raise broadcast_shape's ValueError, as in __add__."""
-        other = self._lift(other)
-        broadcast_shape(self.shape, other.shape)
-        return Tensor.from_op(self.data * other.data, "mul", self, other)
-
+        return mul(self, other)
     def __neg__(self):
-        """-a. Records op "neg"."""
-        return Tensor.from_op(-self.data, "neg", self)
-
+        return neg(self)
     def __pow__(self, exponent):
-        """a ** k for a Python number k. Records op "pow" with saved k=exponent.
-
-        NumPy's dtypes: an integer tensor to a negative integer power raises ValueError, as in NumPy."""
-        if isinstance(exponent, Tensor):
-            raise TypeError("Tensor ** Tensor is not supported: the exponent must be a Python number")
-        return Tensor.from_op(self.data ** exponent, "pow", self, k=exponent)
-
-    # Derived operations: built from the primitives above, so autograd needs no extra rules for them.
+        return power(self, exponent)
     def __sub__(self, other):
-        """a - b = a + (-b): built from __add__ and __neg__, so it records op "add"."""
-        return self + (-self._lift(other))
-
+        return sub(self, other)
     def __truediv__(self, other):
-        """a / b = a * b**-1, true division with NumPy's dtypes; built from __mul__ and __pow__ (records "mul").
-
-        The given first line converts integer operands to the float dtype of NumPy's a / b (int / int is
-        float64; PyTorch gives float32, its default dtype), so `a` and `b` below are floating-point.
-        """
-        a, b = _true_division_operands(self, self._lift(other))
-        return a * b ** -1
-
+        return div(self, other)
     def __radd__(self, other):
         return self._lift(other) + self
-
     def __rmul__(self, other):
         return self._lift(other) * self
-
     def __rsub__(self, other):
         return self._lift(other) - self
-
     def __rtruediv__(self, other):
         return self._lift(other) / self
-
-    # --- linear algebra ----------------------------------------------------
-    def matmul(self, other):
-        """Matrix product, NumPy `@` semantics.
-
-        Shapes: (m, k) @ (k, n) -> (m, n); leading batch dimensions broadcast, e.g. (B, m, k) @ (k, n) -> (B, m, n).
-        Cost: 2·m·k·n FLOPs. Records op "matmul" with inputs (self, other).
-
-        Errors (checked before calling NumPy, whose own messages show neither shape):
-        - a 0-d operand: ValueError saying "matmul needs at least 1 dimension";
-        - inner dimensions that differ: ValueError showing both shapes as "{self.shape} @ {other.shape}" and
-          each inner dimension in parentheses, e.g. for (2, 3) @ (2, 3): "(2, 3) @ (2, 3) ... (3) ... (2)".
-        """
-        other = self._lift(other)
-        if self.ndim == 0 or other.ndim == 0:
-            raise ValueError("matmul needs tensors with at least 1 dimension; use * to scale by a number")
-        k_left = self.shape[-1]
-        k_right = other.shape[-2] if other.ndim > 1 else other.shape[0]
-        if k_left != k_right:
-            raise ValueError(
-                f"matmul shape mismatch: {self.shape} @ {other.shape}; the last dimension of the left "
-                f"operand ({k_left}) must equal the {'second-to-last' if other.ndim > 1 else 'only'} "
-                f"dimension of the right operand ({k_right})")
-        return Tensor.from_op(self.data @ other.data, "matmul", self, other)
-
+    def matmul(self, other):                     # section 4: matmul
+        return matmul(self, other)
     def __matmul__(self, other):
-        return self.matmul(other)
-
+        return matmul(self, other)
     def __rmatmul__(self, other):
-        return self._lift(other).matmul(self)
-
-    # --- shape operations ----------------------------------------------------
-    def __getitem__(self, index):
-        """Indexing and slicing, NumPy semantics (ints, slices, arrays, masks). Records op "getitem" with saved index.
-
-        An integer-array index may repeat an element (x[[0, 0, 1]], an embedding lookup): its gradient then
-        ACCUMULATES every use (module 05 scatters with np.add.at)."""
-        if isinstance(index, Tensor):
-            index = index.data
-        elif isinstance(index, tuple):
-            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-        return Tensor.from_op(self.data[index], "getitem", self, index=index)
-
+        return matmul(self._lift(other), self)
+    def __getitem__(self, index):                # section 5: getitem, reshape, transpose
+        return getitem(self, index)
     def reshape(self, *shape):
-        """The same values in a new shape; one dimension may be -1 (inferred). Records op "reshape".
-
-        Accepts `x.reshape(2, 3)` and `x.reshape((2, 3))`. Returns NumPy's `self.data.reshape(shape)` as it
-        is: a view of the same buffer whenever NumPy can make one (always for a contiguous tensor).
-        Errors: more than one -1 raises ValueError saying "only one dimension can be -1"; sizes that do not
-        match raise ValueError naming this tensor's shape and element count, e.g. "(2, 3) (6 elements)".
-        """
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        if shape.count(-1) > 1:
-            raise ValueError(f"reshape{shape}: only one dimension can be -1")
-        known = int(np.prod([d for d in shape if d != -1]))
-        if (-1 in shape and (known == 0 or self.size % known)) or (-1 not in shape and known != self.size):
-            raise ValueError(f"cannot reshape a tensor of shape {self.shape} ({self.size} elements) into {shape}")
-        return Tensor.from_op(self.data.reshape(shape), "reshape", self)
-
+        return reshape(self, *shape)
     def transpose(self, *axes):
-        """Permute dimensions. With no arguments swap the last two (a matrix transpose).
-
-        `x.transpose(2, 0, 1)` follows NumPy; negative axes count from the end. A 0-d or 1-D tensor with no
-        arguments comes back unchanged (NumPy's .T). Always a view of the same buffer (never copy).
-        Records op "transpose" with saved axes=<the full permutation, non-negative> (identity for 0-d/1-D).
-        Axes that are not a permutation of the dimensions raise ValueError saying "not a permutation".
-        """
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        if not axes:
-            if self.ndim < 2:
-                return Tensor.from_op(self.data, "transpose", self, axes=tuple(range(self.ndim)))
-            axes = tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2)
-        if sorted(a % self.ndim for a in axes) != list(range(self.ndim)):
-            raise ValueError(f"transpose{axes} is not a permutation of the {self.ndim} dimensions of {self.shape}")
-        axes = tuple(a % self.ndim for a in axes)
-        return Tensor.from_op(self.data.transpose(axes), "transpose", self, axes=axes)
-
+        return transpose(self, *axes)
     @property
     def T(self):
-        return self.transpose()
-
-    def expand(self, *sizes):
-        """A broadcast view of this tensor with the given sizes (torch.Tensor.expand); -1 keeps a dimension.
-
-        New dimensions go in front, as in broadcasting: a (3,) tensor expands to (2, 3), not (3, 2).
-        Same op as broadcast_to(self, shape): records op "expand"; its gradient sums back over the
-        broadcast dimensions. ValueError when a size cannot be broadcast from the current shape."""
-        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-            sizes = tuple(sizes[0])
-        lead = len(sizes) - self.ndim
-        if lead < 0 or -1 in sizes[:lead]:
-            raise ValueError(f"expand{tuple(sizes)} of a tensor of shape {self.shape}: give one size per dimension "
-                             f"(-1 keeps it), plus any new leading dimensions (which cannot be -1)")
-        return broadcast_to(self, tuple(self.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes)))
-
-    # --- reductions ----------------------------------------------------------
-    def sum(self, axis=None, keepdims=False):
-        """Sum over `axis` (None = all, int, negative, or tuple). Records op "sum" with saved axis, keepdims.
-
-        NumPy's dtypes: the sum of an int32 or bool tensor is int64; the sum of an empty tensor is 0."""
-        return Tensor.from_op(self.data.sum(axis=axis, keepdims=keepdims), "sum", self,
-                              axis=axis, keepdims=keepdims)
-
+        return transpose(self)
+    def sum(self, axis=None, keepdims=False):    # section 6: reduce_sum, mean, reduce_max
+        return reduce_sum(self, axis, keepdims)
     def mean(self, axis=None, keepdims=False):
-        """Mean over `axis` = sum · (1 / count), built from sum and mul (no rule of its own).
-
-        count is the number of elements reduced into each output value (input size / output size). Use the
-        Python float 1 / count: float32 stays float32 (a NumPy float64 scalar would promote it), and an
-        integer sum times it is float64.
-        NumPy's results: the mean of an integer tensor is float64 (PyTorch refuses it), and a mean over
-        zero elements is nan (1 / count is nan when count is 0).
-        """
-        total = self.sum(axis=axis, keepdims=keepdims)
-        count = self.size // max(total.size, 1)
-        return total * (1.0 / count if count else np.nan)
-
+        return mean(self, axis, keepdims)
     def max(self, axis=None, keepdims=False):
-        """Maximum over `axis`. Records op "max" with saved axis, keepdims.
-
-        As in NumPy, the maximum of an empty tensor raises ValueError (there is no identity)."""
-        return Tensor.from_op(self.data.max(axis=axis, keepdims=keepdims), "max", self,
-                              axis=axis, keepdims=keepdims)
-
-    # --- elementwise math ----------------------------------------------------
-    def exp(self):
-        """e**x elementwise. Records op "exp"."""
-        return Tensor.from_op(np.exp(self.data), "exp", self)
-
+        return reduce_max(self, axis, keepdims)
+    def exp(self):                               # section 7: exp, log
+        return exp(self)
     def log(self):
-        """Natural log elementwise. Records op "log". NumPy's values: log(0) = -inf, log(x < 0) = nan."""
-        return Tensor.from_op(np.log(self.data), "log", self)
+        return log(self)
+    def expand(self, *sizes):                    # section 8 (given): expand, beside broadcast_to
+        return expand(self, *sizes)
+
+
+def add(x, other):
+    """Elementwise x + other with NumPy broadcasting (torch.add; Tensor.__add__). Records op "add" with inputs
+    (x, other).
+
+    x: a Tensor; other: a Tensor, array or number, lifted by the given first line (a Python number is weak).
+    Shapes that cannot be broadcast raise broadcast_shape's ValueError (it names both shapes): call
+    broadcast_shape(x.shape, other.shape) before computing."""
+    other = x._lift(other)
+    broadcast_shape(x.shape, other.shape)
+    return Tensor.from_op(x.data + other.data, "add", x, other)
+
+
+def mul(x, other):
+    """Elementwise x * other with NumPy broadcasting (torch.mul; Tensor.__mul__). Records op "mul" with inputs
+    (x, other). Shapes that cannot be broadcast raise broadcast_shape's ValueError, as in add."""
+    other = x._lift(other)
+    broadcast_shape(x.shape, other.shape)
+    return Tensor.from_op(x.data * other.data, "mul", x, other)
+
+
+def neg(x):
+    """-x (torch.neg; Tensor.__neg__). Records op "neg"."""
+    return Tensor.from_op(-x.data, "neg", x)
+
+
+def power(x, exponent):
+    """x ** k for a Python number k (torch.pow; Tensor.__pow__). Records op "pow" with saved k=exponent.
+
+    NumPy's dtypes: an integer tensor to a negative integer power raises ValueError, as in NumPy. A Tensor
+    exponent raises TypeError (the given first lines)."""
+    if isinstance(exponent, Tensor):
+        raise TypeError("Tensor ** Tensor is not supported: the exponent must be a Python number")
+    return Tensor.from_op(x.data ** exponent, "pow", x, k=exponent)
+
+
+# Derived operations: built from the primitives above, so autograd needs no extra rules for them.
+def sub(x, other):
+    """x - other = x + (-other) (torch.sub; Tensor.__sub__): built from add and neg, so it records op "add"."""
+    return x + (-x._lift(other))
+
+
+def div(x, other):
+    """x / other = x * other**-1, true division with NumPy's dtypes (torch.div; Tensor.__truediv__); built from
+    mul and power (records "mul").
+
+    The given first line converts integer operands to the float dtype of NumPy's x / other (int / int is
+    float64; PyTorch gives float32, its default dtype), so `a` and `b` below are floating-point.
+    """
+    a, b = _true_division_operands(x, x._lift(other))
+    return a * b ** -1
+
+
+def matmul(x, other):
+    """Matrix product x @ other, NumPy `@` semantics (torch.matmul; Tensor.matmul and Tensor.__matmul__).
+
+    Shapes: (m, k) @ (k, n) -> (m, n); leading batch dimensions broadcast, e.g. (B, m, k) @ (k, n) -> (B, m, n).
+    Cost: 2·m·k·n FLOPs. Records op "matmul" with inputs (x, other).
+
+    Errors (checked before calling NumPy, whose own messages show neither shape):
+    - a 0-d operand: ValueError saying "matmul needs at least 1 dimension";
+    - inner dimensions that differ: ValueError showing both shapes as "{x.shape} @ {other.shape}" and
+      each inner dimension in parentheses, e.g. for (2, 3) @ (2, 3): "(2, 3) @ (2, 3) ... (3) ... (2)".
+    """
+    other = x._lift(other)
+    if x.ndim == 0 or other.ndim == 0:
+        raise ValueError("matmul needs tensors with at least 1 dimension; use * to scale by a number")
+    k_left = x.shape[-1]
+    k_right = other.shape[-2] if other.ndim > 1 else other.shape[0]
+    if k_left != k_right:
+        raise ValueError(
+            f"matmul shape mismatch: {x.shape} @ {other.shape}; the last dimension of the left "
+            f"operand ({k_left}) must equal the {'second-to-last' if other.ndim > 1 else 'only'} "
+            f"dimension of the right operand ({k_right})")
+    return Tensor.from_op(x.data @ other.data, "matmul", x, other)
+
+
+def getitem(x, index):
+    """x[index]: indexing and slicing, NumPy semantics (ints, slices, arrays, masks; Tensor.__getitem__).
+    Records op "getitem" with saved index.
+
+    An integer-array index may repeat an element (x[[0, 0, 1]], an embedding lookup): its gradient then
+    ACCUMULATES every use (module 05 scatters with np.add.at). The given lines unwrap Tensor indices."""
+    if isinstance(index, Tensor):
+        index = index.data
+    elif isinstance(index, tuple):
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return Tensor.from_op(x.data[index], "getitem", x, index=index)
+
+
+def reshape(x, *shape):
+    """The same values in a new shape (torch.reshape; Tensor.reshape); one dimension may be -1 (inferred).
+    Records op "reshape".
+
+    Accepts `reshape(x, 2, 3)` and `reshape(x, (2, 3))`. Returns NumPy's `x.data.reshape(shape)` as it is: a
+    view of the same buffer whenever NumPy can make one (always for a contiguous tensor).
+    Errors: more than one -1 raises ValueError saying "only one dimension can be -1"; sizes that do not
+    match raise ValueError naming this tensor's shape and element count, e.g. "(2, 3) (6 elements)".
+    """
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if shape.count(-1) > 1:
+        raise ValueError(f"reshape{shape}: only one dimension can be -1")
+    known = int(np.prod([d for d in shape if d != -1]))
+    if (-1 in shape and (known == 0 or x.size % known)) or (-1 not in shape and known != x.size):
+        raise ValueError(f"cannot reshape a tensor of shape {x.shape} ({x.size} elements) into {shape}")
+    return Tensor.from_op(x.data.reshape(shape), "reshape", x)
+
+
+def transpose(x, *axes):
+    """Permute dimensions (np.transpose; Tensor.transpose and Tensor.T). With no axes swap the last two (a
+    matrix transpose).
+
+    `transpose(x, 2, 0, 1)` follows NumPy; negative axes count from the end. A 0-d or 1-D tensor with no
+    axes comes back unchanged (NumPy's .T). Always a view of the same buffer (never copy).
+    Records op "transpose" with saved axes=<the full permutation, non-negative> (identity for 0-d/1-D).
+    Axes that are not a permutation of the dimensions raise ValueError saying "not a permutation".
+    (torch.transpose(x, dim0, dim1) swaps two dimensions; this is torch.permute with NumPy's default.)
+    """
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = tuple(axes[0])
+    if not axes:
+        if x.ndim < 2:
+            return Tensor.from_op(x.data, "transpose", x, axes=tuple(range(x.ndim)))
+        axes = tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2)
+    if sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
+        raise ValueError(f"transpose{axes} is not a permutation of the {x.ndim} dimensions of {x.shape}")
+    axes = tuple(a % x.ndim for a in axes)
+    return Tensor.from_op(x.data.transpose(axes), "transpose", x, axes=axes)
+
+
+# Named reduce_sum and reduce_max, not sum and max: module-level functions with those names would hide
+# Python's builtins sum() and max() in this module. x.sum() and x.max() call them.
+def reduce_sum(x, axis=None, keepdims=False):
+    """Sum over `axis` (None = all, int, negative, or tuple) (torch.sum; Tensor.sum). Records op "sum" with
+    saved axis, keepdims.
+
+    NumPy's dtypes: the sum of an int32 or bool tensor is int64; the sum of an empty tensor is 0."""
+    return Tensor.from_op(x.data.sum(axis=axis, keepdims=keepdims), "sum", x,
+                          axis=axis, keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean over `axis` = sum · (1 / count) (torch.mean; Tensor.mean), built from reduce_sum and mul (no rule
+    of its own).
+
+    count is the number of elements reduced into each output value (input size / output size). Use the
+    Python float 1 / count: float32 stays float32 (a NumPy float64 scalar would promote it), and an
+    integer sum times it is float64.
+    NumPy's results: the mean of an integer tensor is float64 (PyTorch refuses it), and a mean over
+    zero elements is nan (1 / count is nan when count is 0).
+    """
+    total = reduce_sum(x, axis, keepdims)
+    count = x.size // max(total.size, 1)
+    return total * (1.0 / count if count else np.nan)
+
+
+def reduce_max(x, axis=None, keepdims=False):
+    """Maximum over `axis` (torch.amax; Tensor.max). Records op "max" with saved axis, keepdims.
+
+    As in NumPy, the maximum of an empty tensor raises ValueError (there is no identity)."""
+    return Tensor.from_op(x.data.max(axis=axis, keepdims=keepdims), "max", x,
+                          axis=axis, keepdims=keepdims)
+
+
+def exp(x):
+    """e**x elementwise (torch.exp; Tensor.exp). Records op "exp"."""
+    return Tensor.from_op(np.exp(x.data), "exp", x)
+
+
+def log(x):
+    """Natural log elementwise (torch.log; Tensor.log). Records op "log". NumPy's values: log(0) = -inf,
+    log(x < 0) = nan."""
+    return Tensor.from_op(np.log(x.data), "log", x)
 
 
 def _as_tensor(x):
@@ -519,3 +553,18 @@ def broadcast_to(x, shape):
     x = _as_tensor(x)
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     return Tensor.from_op(np.broadcast_to(x.data, shape), "expand", x)
+
+def expand(x, *sizes):
+    """A broadcast view of x with the given sizes (torch.Tensor.expand; Tensor.expand); -1 keeps a dimension.
+
+    New dimensions go in front, as in broadcasting: a (3,) tensor expands to (2, 3), not (3, 2).
+    Same op as broadcast_to(x, shape): records op "expand"; its gradient sums back over the
+    broadcast dimensions. ValueError when a size cannot be broadcast from the current shape."""
+    x = _as_tensor(x)
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    lead = len(sizes) - x.ndim
+    if lead < 0 or -1 in sizes[:lead]:
+        raise ValueError(f"expand{tuple(sizes)} of a tensor of shape {x.shape}: give one size per dimension "
+                         f"(-1 keeps it), plus any new leading dimensions (which cannot be -1)")
+    return broadcast_to(x, tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes)))
