@@ -105,16 +105,19 @@ def cached_attention(attn, x, cache, layer):
     or array: the new positions' inputs. cache: a KVCache; layer: the cache layer that belongs to `attn`.
     q, k, v = the projections of x, split into heads (B, H, T, D); k and v are appended to cache layer `layer`,
     which then holds S = P + T positions (P before); the queries attend to all S keys with causal_mask(T, S): new
-    position i, at absolute position P + i, sees keys 0 .. P + i (bottom-right alignment). Heads merged, out_proj.
+    position i, at absolute position P + i, sees keys 0 .. P + i (bottom-right alignment; for T = 1 every key, so
+    no mask is passed). k and v are split as arrays (the cache keeps arrays: no gradient flows into the past).
+    Heads merged, out_proj.
     Returns a Tensor (B, T, E): rows P .. P + T - 1 of attn(all S positions, is_causal=True)[0].
     """
     x = x if isinstance(x, Tensor) else Tensor(x)
     q = attn._split_heads(attn.q_proj(x))
-    k = attn._split_heads(attn.k_proj(x))
-    v = attn._split_heads(attn.v_proj(x))
+    k = attn._split_heads(attn.k_proj(x).data)            # arrays: the cache stores arrays, so no op is recorded
+    v = attn._split_heads(attn.v_proj(x).data)            # for a reshape and a transpose whose Tensor is dropped
     keys, values = cache.append(layer, k, v)
     T, S = q.shape[2], keys.shape[2]
-    out, _ = scaled_dot_product_attention(q, Tensor(keys), Tensor(values), attn_mask=causal_mask(T, S))
+    mask = causal_mask(T, S) if T > 1 else None           # one new position may attend to every key: no mask
+    out, _ = scaled_dot_product_attention(q, Tensor(keys), Tensor(values), attn_mask=mask)
     return attn.out_proj(attn._merge_heads(out))
 
 
