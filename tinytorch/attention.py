@@ -155,8 +155,9 @@ class MultiHeadAttention(Module):
 
     MultiHeadAttention(embed_dim, num_heads, bias=True): q_proj, k_proj, v_proj, out_proj are
     Linear(embed_dim, embed_dim, bias), created in that order; head_dim = embed_dim // num_heads.
-    forward(query (B, L, E), key (B, S, E) = query, value (B, S, E) = key, attn_mask=None, is_causal=False)
-    -> (output (B, L, E), weights (B, L, S) averaged over the heads, as PyTorch's average_attn_weights=True).
+    forward(query (B, L, E), key (B, S, E) = query, value (B, S, E) = key, attn_mask=None, is_causal=False,
+    need_weights=True) -> (output (B, L, E), weights (B, L, S) averaged over the heads, as PyTorch's
+    average_attn_weights=True; None with need_weights=False, which records no op for them, as PyTorch's).
     Inputs: Tensors or float arrays. attn_mask: boolean, True = may attend, (L, S) or (B, L, S). Heads: split (B, T, E) -> (B, T, H, D) ->
     (B, H, T, D); attention per head with scale 1/sqrt(D); merged back (B, H, L, D) -> (B, L, H, D) -> (B, L, E).
     Errors: embed_dim % num_heads != 0 raises ValueError.
@@ -186,7 +187,7 @@ class MultiHeadAttention(Module):
         B, _, T, _ = x.shape
         return x.transpose(0, 2, 1, 3).reshape(B, T, self.embed_dim)
 
-    def forward(self, query, key=None, value=None, attn_mask=None, is_causal=False):
+    def forward(self, query, key=None, value=None, attn_mask=None, is_causal=False, need_weights=True):
         if attn_mask is not None:
             attn_mask = attn_mask.data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
             if attn_mask.ndim == 3:
@@ -198,7 +199,7 @@ class MultiHeadAttention(Module):
         k = self._split_heads(self.k_proj(key))
         v = self._split_heads(self.v_proj(value))
         out, weights = scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, is_causal=is_causal)
-        return self.out_proj(self._merge_heads(out)), weights.mean(axis=1)
+        return self.out_proj(self._merge_heads(out)), (weights.mean(axis=1) if need_weights else None)
 
     def __repr__(self):
         return f"MultiHeadAttention(embed_dim={self.embed_dim}, num_heads={self.num_heads})"

@@ -7,7 +7,7 @@ softmax over the queries, a fully masked row giving NaN or uniform weights (or N
 the backward pass: a 0/1 mask multiplied into the exponentials, empty rows picked by where), an unstable softmax,
 a causal mask off by one or aligned the wrong way, heads split by a reshape alone or merged in the wrong order, the
 key and value projections swapped, weights not averaged over the heads, the model width instead of the head width
-in the scale, cross-attention that uses the query for the keys, a module mask not passed on to the heads, and an
+in the scale, cross-attention that uses the query for the keys, a module mask not passed on to the heads, need_weights=False ignored, and an
 explicit scale=0.0 read as the default. The fused softmax (1b): the composed ops recorded instead of one, its
 forward's mask, shift, denominator and axis, and its rule without the sum term, with the sum along the wrong axis,
 leaking gradient to blocked entries, recomputing y without the mask, or NaN on a fully masked slice; attention
@@ -159,6 +159,10 @@ MUTANTS = [
     dict(name="attn_mask_not_passed_on", cell="multi_head_attention",
          find="attn_mask=attn_mask, is_causal=is_causal)", replace="attn_mask=None, is_causal=is_causal)",
          caught_by=["test_mha", "test_mha_gradients"]),
+    # only the hidden checks see it: need_weights=False still averages the weights and returns them
+    dict(name="need_weights_ignored", cell="multi_head_attention",
+         find="(weights.mean(axis=1) if need_weights else None)", replace="weights.mean(axis=1)",
+         caught_by=["test_mha"]),
     # only the hidden checks see it: cross-attention
     dict(name="cross_attention_uses_query", cell="multi_head_attention",
          find="key = query if key is None else _tensor(key)", replace="key = query",
