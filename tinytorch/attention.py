@@ -5,11 +5,12 @@ import math
 
 import numpy as np
 
+from tinytorch.autograd import register_op
 from tinytorch.layers import Linear, Module
 from tinytorch.tensor import Tensor, where
 
 # What `from tinytorch import ...` offers from this module.
-__all__ = ["masked_softmax", "causal_mask", "scaled_dot_product_attention", "MultiHeadAttention"]
+__all__ = ["masked_softmax", "softmax", "causal_mask", "scaled_dot_product_attention", "MultiHeadAttention"]
 
 
 def _tensor(x):
@@ -59,6 +60,48 @@ def masked_softmax(scores, mask=None, dim=-1):
     return e / where(total.data > 0, total, 1.0)           # a fully masked slice: 0 / 1 = 0, never 0 / 0
 
 
+def softmax(input, dim=-1, mask=None):
+    """Softmax along `dim` as ONE recorded op "softmax" (torch.nn.functional.softmax), with masked_softmax's mask.
+
+    input: Tensor (or array) of floats, any shape. dim: the axis along which the weights sum to 1. mask: None, or a
+    BOOLEAN array/Tensor broadcastable to input.shape, True = may attend, False = blocked.
+    Computed in NumPy on the arrays, as masked_softmax: blocked entries -inf, shift by the largest allowed entry of
+    each slice along `dim` (0 for a slice with none), exp, divide by the sum (by 1 for a slice with none): blocked
+    entries get exactly 0 and a fully masked slice gives zeros, never NaN.
+    Returns a Tensor of the broadcast shape of input and mask, with input's dtype, recorded as Tensor.from_op(y,
+    "softmax", x, y=y, dim=dim); its rule grad_softmax gives dx = y * (g - sum(g * y, dim)). Same values and
+    gradients as masked_softmax, in one op instead of eight.
+    Errors: a non-boolean mask raises TypeError.
+    Source: torch.nn.functional.softmax (name, dim); the rule is the softmax Jacobian dy_i/dx_j = y_i (delta_ij - y_j),
+    as PyTorch's _softmax_backward_data.
+    """
+    x = _tensor(input)
+    if mask is not None:
+        mask = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+        if mask.dtype != np.bool_:
+            raise TypeError(f"softmax: mask must be boolean (True = may attend, False = blocked), got dtype {mask.dtype}")
+    s = x.data if mask is None else np.where(mask, x.data, -np.inf)   # blocked: exp(-inf) = 0 exactly
+    top = s.max(axis=dim, keepdims=True)                   # a constant shift per slice
+    top = np.where(np.isfinite(top), top, 0.0)             # a fully masked slice: its max is -inf, shift by 0
+    e = s - top                                            # a new array: exp and the division work in it, in place
+    np.exp(e, out=e)
+    total = e.sum(axis=dim, keepdims=True)
+    e /= np.where(total > 0, total, 1.0)                   # a fully masked slice: 0 / 1 = 0, never 0 / 0
+    return Tensor.from_op(e, "softmax", x, y=e, dim=dim)
+
+
+@register_op("softmax", replace=True)
+def grad_softmax(out, g):
+    """Gradient of softmax: (dx,) with dx = y * (g - sum(g * y, dim)), y the saved output, the sum along the saved
+    dim (keepdims). A blocked entry (y = 0) and every entry of a fully masked slice get exactly 0.
+    Source: dy_i/dx_j = y_i (delta_ij - y_j), summed against g over i.
+    """
+    y, dim = out._saved["y"], out._saved["dim"]
+    dx = g * y                                             # y_j g_j
+    dx -= y * dx.sum(axis=dim, keepdims=True)              # - y_j sum_i g_i y_i
+    return (dx,)
+
+
 def causal_mask(L, S=None):
     """Boolean causal mask (L, S), True = may attend: query i may attend to keys 0 .. i + (S - L).
 
@@ -74,7 +117,7 @@ def causal_mask(L, S=None):
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal=False, scale=None):
-    """softmax(query @ key^T * scale, masked) @ value (torch.nn.functional.scaled_dot_product_attention).
+    """softmax((query * scale) @ key^T, masked) @ value (torch.nn.functional.scaled_dot_product_attention).
 
     query: (..., L, E); key: (..., S, E); value: (..., S, Ev); Tensors or float arrays, leading dimensions
     broadcast (batch, heads). attn_mask: None or a BOOLEAN array/Tensor broadcastable to (..., L, S), True = may
@@ -83,7 +126,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal=Fa
     dtype of the inputs is kept: float32 in, float32 out); any given value, 0.0 included, replaces it.
     Returns (output (..., L, Ev), weights (..., L, S)): PyTorch returns only the output; the weights are
     returned too, for teaching. Each row of weights sums to 1 over the allowed keys; a query with no allowed key
-    gets zero weights, a zero output and zero gradients. Composed from Tensor ops, so autograd flows.
+    gets zero weights, a zero output and zero gradients. Recorded as 5 ops (mul, transpose, matmul, the fused
+    softmax, matmul), so autograd flows.
     Errors: a non-boolean attn_mask raises TypeError (an additive float mask means the opposite of a 0/1 one:
     convert it, e.g. additive == 0); shapes that do not fit, or is_causal with L != S, raise ValueError.
     """
@@ -101,8 +145,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal=Fa
         causal = causal_mask(L, S)
         mask = causal if mask is None else mask & causal
     scale = 1.0 / math.sqrt(E) if scale is None else scale
-    scores = (query @ key.transpose()) * scale
-    weights = masked_softmax(scores, mask, dim=-1)
+    scores = (query * scale) @ key.transpose()           # scale the (L, E) queries, not the (L, S) scores
+    weights = softmax(scores, dim=-1, mask=mask)           # the fused op of section 1b
     return weights @ value, weights
 
 
@@ -111,8 +155,9 @@ class MultiHeadAttention(Module):
 
     MultiHeadAttention(embed_dim, num_heads, bias=True): q_proj, k_proj, v_proj, out_proj are
     Linear(embed_dim, embed_dim, bias), created in that order; head_dim = embed_dim // num_heads.
-    forward(query (B, L, E), key (B, S, E) = query, value (B, S, E) = key, attn_mask=None, is_causal=False)
-    -> (output (B, L, E), weights (B, L, S) averaged over the heads, as PyTorch's average_attn_weights=True).
+    forward(query (B, L, E), key (B, S, E) = query, value (B, S, E) = key, attn_mask=None, is_causal=False,
+    need_weights=True) -> (output (B, L, E), weights (B, L, S) averaged over the heads, as PyTorch's
+    average_attn_weights=True; None with need_weights=False, which records no op for them, as PyTorch's).
     Inputs: Tensors or float arrays. attn_mask: boolean, True = may attend, (L, S) or (B, L, S). Heads: split (B, T, E) -> (B, T, H, D) ->
     (B, H, T, D); attention per head with scale 1/sqrt(D); merged back (B, H, L, D) -> (B, L, H, D) -> (B, L, E).
     Errors: embed_dim % num_heads != 0 raises ValueError.
@@ -142,7 +187,7 @@ class MultiHeadAttention(Module):
         B, _, T, _ = x.shape
         return x.transpose(0, 2, 1, 3).reshape(B, T, self.embed_dim)
 
-    def forward(self, query, key=None, value=None, attn_mask=None, is_causal=False):
+    def forward(self, query, key=None, value=None, attn_mask=None, is_causal=False, need_weights=True):
         if attn_mask is not None:
             attn_mask = attn_mask.data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
             if attn_mask.ndim == 3:
@@ -154,7 +199,7 @@ class MultiHeadAttention(Module):
         k = self._split_heads(self.k_proj(key))
         v = self._split_heads(self.v_proj(value))
         out, weights = scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, is_causal=is_causal)
-        return self.out_proj(self._merge_heads(out)), weights.mean(axis=1)
+        return self.out_proj(self._merge_heads(out)), (weights.mean(axis=1) if need_weights else None)
 
     def __repr__(self):
         return f"MultiHeadAttention(embed_dim={self.embed_dim}, num_heads={self.num_heads})"

@@ -98,6 +98,13 @@ class KVCache:
                 f"max_len={self.max_len}, head_dim={self.head_dim}, dtype={self.dtype}, length={self.length})")
 
 
+def _project(linear, x):
+    """linear(x) computed on the arrays, x.data @ weight + bias, recording no op: for the keys and values, which the
+    cache keeps as arrays (no gradient flows into the past), so a recorded op's Tensor would be thrown away."""
+    out = x.data @ linear.weight.data
+    return out if linear.bias is None else out + linear.bias.data
+
+
 def cached_attention(attn, x, cache, layer):
     """Causal self-attention of NEW positions against every position a KV cache holds, plus their own.
 
@@ -105,16 +112,20 @@ def cached_attention(attn, x, cache, layer):
     or array: the new positions' inputs. cache: a KVCache; layer: the cache layer that belongs to `attn`.
     q, k, v = the projections of x, split into heads (B, H, T, D); k and v are appended to cache layer `layer`,
     which then holds S = P + T positions (P before); the queries attend to all S keys with causal_mask(T, S): new
-    position i, at absolute position P + i, sees keys 0 .. P + i (bottom-right alignment). Heads merged, out_proj.
+    position i, at absolute position P + i, sees keys 0 .. P + i (bottom-right alignment; for T = 1 every key, so
+    no mask is passed). k and v are computed and split as arrays (_project: the cache keeps arrays, no gradient
+    flows into the past).
+    Heads merged, out_proj.
     Returns a Tensor (B, T, E): rows P .. P + T - 1 of attn(all S positions, is_causal=True)[0].
     """
     x = x if isinstance(x, Tensor) else Tensor(x)
     q = attn._split_heads(attn.q_proj(x))
-    k = attn._split_heads(attn.k_proj(x))
-    v = attn._split_heads(attn.v_proj(x))
+    k = attn._split_heads(_project(attn.k_proj, x))       # arrays: the cache keeps arrays, so no op is recorded
+    v = attn._split_heads(_project(attn.v_proj, x))       # for a result that would be dropped
     keys, values = cache.append(layer, k, v)
     T, S = q.shape[2], keys.shape[2]
-    out, _ = scaled_dot_product_attention(q, Tensor(keys), Tensor(values), attn_mask=causal_mask(T, S))
+    mask = causal_mask(T, S) if T > 1 else None           # one new position may attend to every key: no mask
+    out, _ = scaled_dot_product_attention(q, Tensor(keys), Tensor(values), attn_mask=mask)
     return attn.out_proj(attn._merge_heads(out))
 
 

@@ -202,7 +202,7 @@ class TransformerBlock(Module):
 
     def forward(self, x):
         x = _tensor(x)
-        x = x + self.dropout(self.attn(self.ln1(x), is_causal=True)[0])
+        x = x + self.dropout(self.attn(self.ln1(x), is_causal=True, need_weights=False)[0])
         x = x + self.mlp(self.ln2(x))
         return x
 

@@ -7,17 +7,20 @@ softmax over the queries, a fully masked row giving NaN or uniform weights (or N
 the backward pass: a 0/1 mask multiplied into the exponentials, empty rows picked by where), an unstable softmax,
 a causal mask off by one or aligned the wrong way, heads split by a reshape alone or merged in the wrong order, the
 key and value projections swapped, weights not averaged over the heads, the model width instead of the head width
-in the scale, cross-attention that uses the query for the keys, a module mask not passed on to the heads, and an
-explicit scale=0.0 read as the default.
+in the scale, cross-attention that uses the query for the keys, a module mask not passed on to the heads, need_weights=False ignored, and an
+explicit scale=0.0 read as the default. The fused softmax (1b): the composed ops recorded instead of one, its
+forward's mask, shift, denominator and axis, and its rule without the sum term, with the sum along the wrong axis,
+leaking gradient to blocked entries, recomputing y without the mask, or NaN on a fully masked slice; attention
+that still calls the composed softmax.
 """
 MUTANTS = [
     # ---- 1. masked_softmax
     dict(name="mask_true_means_blocked", cell="masked_softmax",
          find="scores = where(mask, scores, -np.inf)", replace="scores = where(~mask, scores, -np.inf)",
-         caught_by=["test_masked_softmax", "test_sdpa"]),
+         caught_by=["test_masked_softmax"]),
     dict(name="mask_added_as_numbers", cell="masked_softmax",
          find="scores = where(mask, scores, -np.inf)", replace="scores = scores + Tensor(mask.astype(scores.dtype))",
-         caught_by=["test_masked_softmax", "test_sdpa"]),
+         caught_by=["test_masked_softmax"]),
     dict(name="fully_masked_row_nan", cell="masked_softmax",
          find="    top = np.where(np.isfinite(top), top, 0.0)", replace="    pass",
          caught_by=["test_masked_softmax"]),
@@ -44,7 +47,50 @@ MUTANTS = [
                  "        e = e * Tensor(np.asarray(mask, dtype=e.dtype))\n"
                  "    total = e.sum(axis=dim, keepdims=True)\n"
                  "    return where(total.data > 0, e / total, 0.0)",
-         caught_by=["test_masked_softmax", "test_sdpa_gradients"]),
+         caught_by=["test_masked_softmax"]),
+    # ---- 1b. the fused softmax: one op, one rule
+    dict(name="fused_records_the_composed_ops", cell="softmax_fused",
+         find="    s = x.data if mask is None", replace="    return masked_softmax(x, mask, dim)\n    s = x.data if mask is None",
+         caught_by=["test_softmax_fused"]),
+    dict(name="fused_mask_true_means_blocked", cell="softmax_fused",
+         find="np.where(mask, x.data, -np.inf)", replace="np.where(~mask, x.data, -np.inf)",
+         caught_by=["test_softmax_fused", "test_softmax_fused_gradients"]),
+    dict(name="fused_fully_masked_row_nan", cell="softmax_fused",
+         find="    top = np.where(np.isfinite(top), top, 0.0)", replace="    pass",
+         caught_by=["test_softmax_fused"]),
+    dict(name="fused_unsafe_denominator", cell="softmax_fused",
+         find="e /= np.where(total > 0, total, 1.0)", replace="e /= total",
+         caught_by=["test_softmax_fused"]),
+    # only the hidden checks see these two: scores large enough to overflow exp, and a softmax along dim=1
+    dict(name="fused_without_max_subtraction", cell="softmax_fused",
+         find="e = s - top ", replace="e = s.copy() ",
+         caught_by=["test_softmax_fused"]),
+    dict(name="fused_sum_along_the_last_axis", cell="softmax_fused",
+         find="total = e.sum(axis=dim, keepdims=True)", replace="total = e.sum(axis=-1, keepdims=True)",
+         caught_by=["test_softmax_fused"]),
+    dict(name="rule_without_the_sum_term", cell="softmax_fused",
+         find="    dx -= y * dx.sum(axis=dim, keepdims=True)", replace="    pass  # dx -= y * dx.sum(axis=dim, keepdims=True)",
+         caught_by=["test_softmax_fused_gradients"]),
+    # the second term without its factor y: blocked entries (y = 0) get -sum(g y), a gradient leaking through the mask
+    dict(name="rule_leaks_to_blocked_entries", cell="softmax_fused",
+         find="dx -= y * dx.sum(axis=dim, keepdims=True)", replace="dx -= dx.sum(axis=dim, keepdims=True)",
+         caught_by=["test_softmax_fused_gradients"]),
+    # the rule recomputes y from the saved scores and forgets the mask
+    dict(name="rule_recomputes_y_without_the_mask", cell="softmax_fused",
+         find='    y, dim = out._saved["y"], out._saved["dim"]',
+         replace='    dim = out._saved["dim"]\n'
+                 '    x = out._inputs[0].data\n'
+                 '    y = np.exp(x - x.max(axis=dim, keepdims=True))\n'
+                 '    y = y / y.sum(axis=dim, keepdims=True)',
+         caught_by=["test_softmax_fused_gradients"]),
+    # only the hidden checks see these two: a softmax along dim=-2 / dim=0, and a fully masked slice
+    dict(name="rule_sum_along_the_last_axis", cell="softmax_fused",
+         find="dx -= y * dx.sum(axis=dim, keepdims=True)", replace="dx -= y * dx.sum(axis=-1, keepdims=True)",
+         caught_by=["test_softmax_fused_gradients"]),
+    dict(name="rule_nan_on_a_fully_masked_slice", cell="softmax_fused",
+         find="dx -= y * dx.sum(axis=dim, keepdims=True)",
+         replace="dx -= y * dx.sum(axis=dim, keepdims=True) / y.sum(axis=dim, keepdims=True)",
+         caught_by=["test_softmax_fused_gradients"]),
     # ---- 2. causal_mask
     dict(name="causal_diagonal_excluded", cell="causal_mask",
          find="k=S - L)", replace="k=S - L - 1)",
@@ -58,12 +104,16 @@ MUTANTS = [
          caught_by=["test_causal_mask"]),
     # ---- 3. scaled_dot_product_attention
     dict(name="mask_applied_after_softmax", cell="sdpa",
-         find="weights = masked_softmax(scores, mask, dim=-1)",
-         replace="weights = masked_softmax(scores, None, dim=-1) * (1.0 if mask is None else Tensor(mask.astype(scores.dtype)))",
+         find="weights = softmax(scores, dim=-1, mask=mask)",
+         replace="weights = softmax(scores, dim=-1) * (1.0 if mask is None else Tensor(mask.astype(scores.dtype)))",
          caught_by=["test_sdpa", "test_sdpa_gradients"]),
     dict(name="softmax_over_queries", cell="sdpa",
-         find="weights = masked_softmax(scores, mask, dim=-1)", replace="weights = masked_softmax(scores, mask, dim=-2)",
+         find="weights = softmax(scores, dim=-1, mask=mask)", replace="weights = softmax(scores, dim=-2, mask=mask)",
          caught_by=["test_sdpa", "test_sdpa_gradients"]),
+    # only the hidden checks see it: the right values from the composed softmax, eight ops instead of one
+    dict(name="sdpa_composed_softmax", cell="sdpa",
+         find="weights = softmax(scores, dim=-1, mask=mask)", replace="weights = masked_softmax(scores, mask, dim=-1)",
+         caught_by=["test_sdpa"]),
     dict(name="scale_one_over_E", cell="sdpa",
          find="scale = 1.0 / math.sqrt(E) if scale is None", replace="scale = 1.0 / E if scale is None",
          caught_by=["test_sdpa", "test_sdpa_gradients"]),
@@ -109,6 +159,10 @@ MUTANTS = [
     dict(name="attn_mask_not_passed_on", cell="multi_head_attention",
          find="attn_mask=attn_mask, is_causal=is_causal)", replace="attn_mask=None, is_causal=is_causal)",
          caught_by=["test_mha", "test_mha_gradients"]),
+    # only the hidden checks see it: need_weights=False still averages the weights and returns them
+    dict(name="need_weights_ignored", cell="multi_head_attention",
+         find="(weights.mean(axis=1) if need_weights else None)", replace="weights.mean(axis=1)",
+         caught_by=["test_mha"]),
     # only the hidden checks see it: cross-attention
     dict(name="cross_attention_uses_query", cell="multi_head_attention",
          find="key = query if key is None else _tensor(key)", replace="key = query",

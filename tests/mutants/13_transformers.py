@@ -108,7 +108,7 @@ MUTANTS = [
          caught_by=["test_mlp", "test_block"]),
     # ---- 3. TransformerBlock
     dict(name="post_norm", cell="transformer_block",
-         find="x = x + self.dropout(self.attn(self.ln1(x), is_causal=True)[0])\n        x = x + self.mlp(self.ln2(x))",
+         find="x = x + self.dropout(self.attn(self.ln1(x), is_causal=True, need_weights=False)[0])\n        x = x + self.mlp(self.ln2(x))",
          replace="x = self.ln1(x + self.dropout(self.attn(x, is_causal=True)[0]))\n        x = self.ln2(x + self.mlp(x))",
          caught_by=["test_block", "test_block_gradients"]),
     dict(name="attention_residual_missing", cell="transformer_block",
@@ -119,12 +119,12 @@ MUTANTS = [
          caught_by=["test_block", "test_block_gradients"]),
     # the future leaks into every position
     dict(name="is_causal_forgotten", cell="transformer_block",
-         find="is_causal=True)[0]", replace="is_causal=False)[0]",
+         find="is_causal=True, need_weights=False)[0]", replace="is_causal=False, need_weights=False)[0]",
          caught_by=["test_block", "test_block_gradients", "test_gpt_causality"]),
     # only the hidden checks see it: dropout=0.5 in training mode
     dict(name="attention_branch_dropout_missing", cell="transformer_block",
-         find="x = x + self.dropout(self.attn(self.ln1(x), is_causal=True)[0])",
-         replace="x = x + self.attn(self.ln1(x), is_causal=True)[0]",
+         find="x = x + self.dropout(self.attn(self.ln1(x), is_causal=True, need_weights=False)[0])",
+         replace="x = x + self.attn(self.ln1(x), is_causal=True, need_weights=False)[0]",
          caught_by=["test_block"]),
     dict(name="mlp_dropout_not_passed", cell="transformer_block",
          find="self.mlp = MLP(embed_dim, int(mlp_ratio * embed_dim), dropout)",

@@ -73,15 +73,15 @@ MUTANTS = [
     # ---- 2. cached_attention
     # the prompt's tokens read later prompt tokens
     dict(name="causal_mask_missing_in_the_prefill", cell="cached_attention",
-         find="attn_mask=causal_mask(T, S))", replace="attn_mask=None)",
+         find="mask = causal_mask(T, S) if T > 1 else None", replace="mask = None",
          caught_by=["test_cached_attention", "test_cached_forward", "test_generate_cached"]),
     # a new token at position P sees only the first key
     dict(name="mask_aligned_top_left", cell="cached_attention",
-         find="attn_mask=causal_mask(T, S))", replace="attn_mask=np.tril(np.ones((T, S), dtype=bool)))",
+         find="mask = causal_mask(T, S) if T > 1 else None", replace="mask = np.tril(np.ones((T, S), dtype=bool))",
          caught_by=["test_cached_attention", "test_cached_forward", "test_generate_cached"]),
     # only the hidden checks see it: a chunk of several tokens after a prefix
     dict(name="mask_only_for_the_prompt", cell="cached_attention",
-         find="attn_mask=causal_mask(T, S))", replace="attn_mask=causal_mask(T, S) if T == S else None)",
+         find="mask = causal_mask(T, S) if T > 1 else None", replace="mask = causal_mask(T, S) if T == S else None",
          caught_by=["test_cached_attention", "test_cached_forward"]),
     dict(name="queries_cached_as_keys", cell="cached_attention",
          find="cache.append(layer, k, v)", replace="cache.append(layer, q, v)",
