@@ -49,6 +49,11 @@ def broadcast_shape(a, b):
         return tuple(a)
     if not a:
         return tuple(b)
+    # one shape ends with the other (a bias added to activations): the longer one, with no NumPy call
+    if len(b) < len(a) and a[len(a) - len(b):] == tuple(b):
+        return tuple(a)
+    if len(a) < len(b) and b[len(b) - len(a):] == tuple(a):
+        return tuple(b)
     try:
         return np.broadcast_shapes(a, b)
     except ValueError:
