@@ -65,13 +65,14 @@ def _blocks(n, per_image_bytes):
     return [(i, min(i + nb, n)) for i in range(0, n, nb)]
 
 
-def _unfold(xb, k, pad, buf):
-    """(ci*k*k, nb*ho*wp) for a block of images; buf: zeros (ci, nb*hp*wp + k), only its interior is written."""
+def _unfold(xb, k, pad, buf, rows):
+    """(ci*k*k, nb*rows*wp) for a block of images (rows = ho, or hp for whole padded planes); buf: zeros
+    (ci, nb*hp*wp + (k-1)*(wp+1)), only its interior is written."""
     nb, ci, h, wd = xb.shape
     hp, wp = h + 2 * pad, wd + 2 * pad
     buf[:, :nb * hp * wp].reshape(ci, nb, hp, wp)[:, :, pad:pad + h, pad:pad + wd] = xb.transpose(1, 0, 2, 3)
     s0, s = buf.strides
-    return as_strided(buf, (ci, k, k, nb, (hp - k + 1) * wp), (s0, wp * s, s, hp * wp * s, s)).reshape(ci * k * k, -1)
+    return as_strided(buf, (ci, k, k, nb, rows * wp), (s0, wp * s, s, hp * wp * s, s)).reshape(ci * k * k, -1)
 
 
 def np_conv_forward(x, w, b, pad=1):
@@ -84,40 +85,45 @@ def np_conv_forward(x, w, b, pad=1):
     out = np.empty((n, co, ho, wo), dtype=x.dtype)
     buf = None
     for i0, i1 in _blocks(n, w2.shape[1] * ho * wp * x.itemsize):
-        if buf is None or buf.shape[1] != (i1 - i0) * hp * wp + k:
-            buf = np.zeros((ci, (i1 - i0) * hp * wp + k), dtype=x.dtype)
-        ob = w2 @ _unfold(x[i0:i1], k, pad, buf)
+        if buf is None or buf.shape[1] != (i1 - i0) * hp * wp + (k - 1) * (wp + 1):
+            buf = np.zeros((ci, (i1 - i0) * hp * wp + (k - 1) * (wp + 1)), dtype=x.dtype)
+        ob = w2 @ _unfold(x[i0:i1], k, pad, buf, ho)
         out[i0:i1] = ob.reshape(co, i1 - i0, ho, wp)[:, :, :, :wo].transpose(1, 0, 2, 3)
     out += b[None, :, None, None]
     return out
 
 
 def np_conv_backward(g, x, w, pad=1, need_x=True):
-    """(gx or None, gw, gb) for out = np_conv_forward(x, w, b, pad) and upstream gradient g."""
+    """(gx or None, gw, gb) for out = np_conv_forward(x, w, b, pad) and upstream gradient g.
+
+    Each image's gradient sits on its whole padded plane (zero outside the outputs), so col2im is one sum over
+    a view of the window gradients with one stride per kernel offset (see tinytorch.spatial._conv2d_stride1_grad).
+    """
     n, ci, h, wd = x.shape
     co, _, k, _ = w.shape
     hp, wp = h + 2 * pad, wd + 2 * pad
     ho, wo = hp - k + 1, wp - k + 1
-    P, L = hp * wp, ho * wp
+    P, reach = hp * wp, (k - 1) * (wp + 1)
     w2 = w.reshape(co, -1)
-    gwT = np.zeros((w2.shape[1], co), dtype=g.dtype)
+    K = w2.shape[1]
+    gwT = np.zeros((K, co), dtype=g.dtype)
     gx = np.empty(x.shape, dtype=g.dtype) if need_x else None
     m = None
-    for i0, i1 in _blocks(n, w2.shape[1] * L * x.itemsize):
+    for i0, i1 in _blocks(n, K * P * x.itemsize):
         if i1 - i0 != m:
             m = i1 - i0
-            gp4 = np.zeros((co, m, ho, wp), dtype=g.dtype)         # zero gradient for the wrapped columns
-            buf = np.zeros((ci, m * P + k), dtype=x.dtype)
-        gp4[:, :, :, :wo] = g[i0:i1].transpose(1, 0, 2, 3)
-        gp = gp4.reshape(co, m * L)
-        gwT += _unfold(x[i0:i1], k, pad, buf) @ gp.T
+            gp4 = np.zeros((co, m, hp, wp), dtype=g.dtype)         # zero gradient outside the outputs
+            buf = np.zeros((ci, m * P + reach), dtype=x.dtype)
+            gbuf = np.zeros(reach + K * m * P, dtype=g.dtype)
+        gp4[:, :, :ho, :wo] = g[i0:i1].transpose(1, 0, 2, 3)
+        gp = gp4.reshape(co, m * P)
+        gwT += _unfold(x[i0:i1], k, pad, buf, hp) @ gp.T
         if need_x:
-            gcols = (w2.T @ gp).reshape(ci, k * k, m, L)
-            acc = np.zeros((ci, m * P + (k - 1) * (wp + 1)), dtype=g.dtype)
-            for j in range(k * k):
-                shift = (j // k) * wp + j % k
-                acc[:, shift:shift + m * P].reshape(ci, m, P)[:, :, :L] += gcols[:, j]
-            gx[i0:i1] = acc[:, :m * P].reshape(ci, m, hp, wp)[:, :, pad:pad + h, pad:pad + wd].transpose(1, 0, 2, 3)
+            L, s = m * P, gbuf.itemsize
+            np.matmul(w2.T, gp, out=gbuf[reach:].reshape(K, L))
+            shifted = as_strided(gbuf[reach:], (ci, k, k, L), (k * k * L * s, (k * L - wp) * s, (L - 1) * s, s))
+            planes = shifted.sum(axis=(1, 2)).reshape(ci, m, hp, wp)
+            gx[i0:i1] = planes[:, :, pad:pad + h, pad:pad + wd].transpose(1, 0, 2, 3)
     return gx, gwT.T.reshape(w.shape), g.sum(axis=(0, 2, 3))
 
 

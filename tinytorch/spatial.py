@@ -131,20 +131,20 @@ def col2im(cols, input_size, kernel_size, stride=1, padding=0):
     return out[:, :, ph:ph + H, pw:pw + W]
 
 
-def _stride1_block(N, K, L_row, itemsize, budget=1 << 20):
-    """Images per block: one block's unfolded matrix (K rows, L_row columns per image) takes ~budget bytes."""
-    return max(1, min(N, budget // max(1, K * L_row * itemsize)))
+def _stride1_block(N, K, L_image, itemsize, budget=1 << 20):
+    """Images per block: one block's unfolded matrix (K rows, L_image columns per image) takes ~budget bytes."""
+    return max(1, min(N, budget // max(1, K * L_image * itemsize)))
 
 
-def _stride1_cols(xb, kernel, padding, buf):
+def _stride1_cols(xb, kernel, padding, buf, rows):
     """The unfolded matrix of a block of images for a stride-1 convolution, in the padded-width layout.
 
-    xb: (nb, C, H, W); buf: a zeroed scratch array (C, nb*Hp*Wp + kW) (only its interior is written, so the
-    padding stays zero when buf is reused). Returns cols (C*kH*kW, nb*H_out*Wp), Hp, Wp = the padded sizes:
-    column n*H_out*Wp + i*Wp + j holds the window under output (i, j) of image n for j < W_out; the columns
-    W_out <= j < Wp hold windows that wrap around a row edge (the caller drops those outputs, and gives them
-    zero gradient). Each row (c, p, q) is channel c of the padded block, shifted by p*Wp + q: one long
-    contiguous run per row, where the (N, K, L) layout of im2col copies rows of only W_out values.
+    xb: (nb, C, H, W); buf: a zeroed scratch array (C, nb*Hp*Wp + (kH-1)*Wp + kW - 1) (only its interior is
+    written, so the padding stays zero when buf is reused); rows: output rows per image (H_out, or Hp).
+    Returns cols (C*kH*kW, nb*rows*Wp): column n*rows*Wp + i*Wp + j holds the window under output (i, j) of
+    image n for i < H_out and j < W_out; the other columns hold windows that wrap around a row or image edge
+    (the caller drops those outputs, or gives them zero gradient). Each row (c, p, q) is channel c of the
+    padded block shifted by p*Wp + q: one long contiguous run, where im2col's rows are runs of W_out values.
     """
     (kH, kW), (ph, pw) = kernel, padding
     nb, C, H, W = xb.shape
@@ -152,8 +152,8 @@ def _stride1_cols(xb, kernel, padding, buf):
     P = Hp * Wp
     buf[:, :nb * P].reshape(C, nb, Hp, Wp)[:, :, ph:ph + H, pw:pw + W] = xb.transpose(1, 0, 2, 3)
     s0, s = buf.strides
-    windows = as_strided(buf, (C, kH, kW, nb, (Hp - kH + 1) * Wp), (s0, Wp * s, s, P * s, s), writeable=False)
-    return windows.reshape(C * kH * kW, nb * (Hp - kH + 1) * Wp)
+    windows = as_strided(buf, (C, kH, kW, nb, rows * Wp), (s0, Wp * s, s, P * s, s), writeable=False)
+    return windows.reshape(C * kH * kW, nb * rows * Wp)
 
 
 def _conv2d_stride1(x, W2, kernel, padding):
@@ -170,8 +170,8 @@ def _conv2d_stride1(x, W2, kernel, padding):
     for n0 in range(0, N, nb):
         xb = x[n0:n0 + nb]
         if buf is None or len(xb) != nb:
-            buf = np.zeros((C, len(xb) * Hp * Wp + kW), dtype=W2.dtype)
-        ob = W2 @ _stride1_cols(xb, kernel, padding, buf)              # (C_out, nb*H_out*Wp)
+            buf = np.zeros((C, len(xb) * Hp * Wp + (kH - 1) * Wp + kW - 1), dtype=W2.dtype)
+        ob = W2 @ _stride1_cols(xb, kernel, padding, buf, H_out)       # (C_out, nb*H_out*Wp)
         out[n0:n0 + nb] = ob.reshape(C_out, len(xb), H_out, Wp)[:, :, :, :W_out].transpose(1, 0, 2, 3)
     return out
 
@@ -179,37 +179,41 @@ def _conv2d_stride1(x, W2, kernel, padding):
 def _conv2d_stride1_grad(g, x, W2, kernel, padding, need_x=True, need_w=True):
     """Stride-1 conv2d backward: (grad_x or None, grad_W2 or None) for out = _conv2d_stride1(x, W2), upstream g.
 
-    Block by block as the forward: it unfolds each block again rather than keeping the forward's unfolded
-    matrix (kH*kW copies of the input held from forward to backward), and adds the window gradients back
-    onto the pixels with kH*kW shifted adds of long contiguous runs (col2im in the padded-width layout).
+    Block by block as the forward, with each image's gradient laid out on its whole padded plane (Hp x Wp,
+    zero outside the H_out x W_out outputs). It unfolds each block again rather than keeping the forward's
+    unfolded matrix (kH*kW copies of the input, held from forward to backward). grad_x is col2im as ONE sum:
+    pixel y of the padded plane gets sum_{p,q} gcols[(c, p, q), y - (p*Wp + q)], a view of gcols with one
+    stride per kernel offset; reading before a row's start lands on the previous row's zero tail (every
+    plane ends with (kH-1)*Wp + kW-1 zero outputs), and before the first row on a zeroed margin.
     """
     (kH, kW), (ph, pw) = kernel, padding
     N, C, H, W = x.shape
     C_out, K = W2.shape
     Hp, Wp = H + 2 * ph, W + 2 * pw
     H_out, W_out = Hp - kH + 1, Wp - kW + 1
-    P, L_row, reach = Hp * Wp, H_out * Wp, (kH - 1) * Wp + kW - 1
+    P, reach = Hp * Wp, (kH - 1) * Wp + kW - 1
     grad_x = np.empty(x.shape, dtype=W2.dtype) if need_x else None
     grad_wT = np.zeros((K, C_out), dtype=W2.dtype) if need_w else None
-    nb = _stride1_block(N, K, L_row, W2.itemsize)
+    nb = _stride1_block(N, K, P, W2.itemsize)
     m = None
     for n0 in range(0, N, nb):
         gb = g[n0:n0 + nb]
         if len(gb) != m:                                             # first block, or a smaller last one
             m = len(gb)
-            gp4 = np.zeros((C_out, m, H_out, Wp), dtype=W2.dtype)   # the wrapped columns stay 0
-            buf = np.zeros((C, m * P + kW), dtype=W2.dtype) if need_w else None
-        gp4[:, :, :, :W_out] = gb.transpose(1, 0, 2, 3)
-        gp = gp4.reshape(C_out, m * L_row)
+            gp4 = np.zeros((C_out, m, Hp, Wp), dtype=W2.dtype)      # stays 0 outside the outputs
+            buf = np.zeros((C, m * P + reach), dtype=W2.dtype) if need_w else None
+            gbuf = np.zeros(reach + K * m * P, dtype=W2.dtype) if need_x else None
+        gp4[:, :, :H_out, :W_out] = gb.transpose(1, 0, 2, 3)
+        gp = gp4.reshape(C_out, m * P)
         if need_w:
-            grad_wT += _stride1_cols(x[n0:n0 + m], kernel, padding, buf) @ gp.T
+            grad_wT += _stride1_cols(x[n0:n0 + m], kernel, padding, buf, Hp) @ gp.T
         if need_x:
-            gcols = (W2.T @ gp).reshape(C, kH * kW, m, L_row)
-            acc = np.zeros((C, m * P + reach), dtype=W2.dtype)
-            for k in range(kH * kW):
-                shift = (k // kW) * Wp + k % kW
-                acc[:, shift:shift + m * P].reshape(C, m, P)[:, :, :L_row] += gcols[:, k]
-            grad_x[n0:n0 + m] = acc[:, :m * P].reshape(C, m, Hp, Wp)[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3)
+            np.matmul(W2.T, gp, out=gbuf[reach:].reshape(K, m * P))  # the window gradients gcols
+            s, L = gbuf.itemsize, m * P
+            shifted = as_strided(gbuf[reach:], (C, kH, kW, L), (kH * kW * L * s, (kW * L - Wp) * s, (L - 1) * s, s),
+                                 writeable=False)
+            planes = shifted.sum(axis=(1, 2)).reshape(C, m, Hp, Wp)
+            grad_x[n0:n0 + m] = planes[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3)
     return grad_x, None if grad_wT is None else grad_wT.T
 
 
@@ -316,7 +320,7 @@ def max_pool2d(input, kernel_size, stride=None):
     out = views[0].copy()
     for v in views[1:]:
         np.maximum(out, v, out=out)
-    arg = np.full(out.shape, kH * kW - 1, dtype=np.intp)
+    arg = np.full(out.shape, kH * kW - 1, dtype=np.min_scalar_type(kH * kW - 1))   # uint8 up to 16x16 windows
     for k in range(kH * kW - 2, -1, -1):        # backwards, so the FIRST offset holding the maximum wins
         arg = np.where(views[k] == out, k, arg)
     return Tensor.from_op(out, "max_pool2d", x, arg=arg, kernel=(kH, kW), stride=(sh, sw))
