@@ -12,7 +12,7 @@ Inputs are converted once, outside the timed call, as a data loader would hand t
 """
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 from mlp_impls import BETAS, EPS, LR, adam_update, as_numpy  # noqa: F401  (as_numpy: bench_conv reads it here)
 
@@ -53,34 +53,95 @@ def cnn_batch(seed=1):
 
 
 # ------------------------------------------------------------------------------- hand-written NumPy conv
+# Stride 1 only (all the bench needs), square kernel k, padding pad. The same three ideas as tinytorch's
+# stride-1 kernel: unfold ~1 MB of images at a time (the block stays in cache for its matmul), unfold on the
+# padded width so each row of the unfolded block is one contiguous run, and unfold again in the backward
+# instead of keeping the forward's unfolded batch (9x the input for k = 3).
+BLOCK_BYTES = 1 << 20
+
+
+def _blocks(n, per_image_bytes):
+    nb = max(1, min(n, BLOCK_BYTES // per_image_bytes))
+    return [(i, min(i + nb, n)) for i in range(0, n, nb)]
+
+
+def _unfold(xb, k, pad, buf, rows):
+    """(ci*k*k, nb*rows*wp) for a block of images (rows = ho, or hp for whole padded planes); buf: zeros
+    (ci, nb*hp*wp + (k-1)*(wp+1)), only its interior is written."""
+    nb, ci, h, wd = xb.shape
+    hp, wp = h + 2 * pad, wd + 2 * pad
+    buf[:, :nb * hp * wp].reshape(ci, nb, hp, wp)[:, :, pad:pad + h, pad:pad + wd] = xb.transpose(1, 0, 2, 3)
+    s0, s = buf.strides
+    return as_strided(buf, (ci, k, k, nb, rows * wp), (s0, wp * s, s, hp * wp * s, s)).reshape(ci * k * k, -1)
+
+
 def np_conv_forward(x, w, b, pad=1):
-    """Returns (out, cols) with cols (C_in*kH*kW, N*H_out*W_out) so that one GEMM does the whole batch."""
+    """out (n, co, ho, wo) = w (*) x + b, block by block (nothing saved for the backward but x itself)."""
     n, ci, h, wd = x.shape
-    co, _, kh, kw = w.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    ho, wo = h + 2 * pad - kh + 1, wd + 2 * pad - kw + 1
-    win = sliding_window_view(xp, (kh, kw), axis=(2, 3))            # (n, ci, ho, wo, kh, kw), a view
-    cols = np.ascontiguousarray(win.transpose(1, 4, 5, 0, 2, 3)).reshape(ci * kh * kw, n * ho * wo)
-    out = w.reshape(co, -1) @ cols + b[:, None]                      # (co, n*ho*wo)
-    return out.reshape(co, n, ho, wo).transpose(1, 0, 2, 3), cols
+    co, _, k, _ = w.shape
+    hp, wp = h + 2 * pad, wd + 2 * pad
+    ho, wo = hp - k + 1, wp - k + 1
+    w2 = w.reshape(co, -1)
+    out = np.empty((n, co, ho, wo), dtype=x.dtype)
+    buf = None
+    for i0, i1 in _blocks(n, w2.shape[1] * ho * wp * x.itemsize):
+        if buf is None or buf.shape[1] != (i1 - i0) * hp * wp + (k - 1) * (wp + 1):
+            buf = np.zeros((ci, (i1 - i0) * hp * wp + (k - 1) * (wp + 1)), dtype=x.dtype)
+        ob = w2 @ _unfold(x[i0:i1], k, pad, buf, ho)
+        out[i0:i1] = ob.reshape(co, i1 - i0, ho, wp)[:, :, :, :wo].transpose(1, 0, 2, 3)
+    out += b[None, :, None, None]
+    return out
 
 
-def np_conv_backward(g, x_shape, w, cols, pad=1, need_x=True):
-    n, ci, h, wd = x_shape
-    co, _, kh, kw = w.shape
-    ho, wo = g.shape[2:]
-    g2 = g.transpose(1, 0, 2, 3).reshape(co, -1)                     # (co, n*ho*wo)
-    gw = (g2 @ cols.T).reshape(w.shape)
-    gb = g2.sum(axis=1)
-    gx = None
-    if need_x:
-        gcols = (w.reshape(co, -1).T @ g2).reshape(ci, kh, kw, n, ho, wo)
-        gxp = np.zeros((n, ci, h + 2 * pad, wd + 2 * pad), dtype=g.dtype)
-        for p in range(kh):
-            for q in range(kw):
-                gxp[:, :, p:p + ho, q:q + wo] += gcols[:, p, q].transpose(1, 0, 2, 3)
-        gx = gxp[:, :, pad:pad + h, pad:pad + wd]
-    return gx, gw, gb
+def np_conv_backward(g, x, w, pad=1, need_x=True):
+    """(gx or None, gw, gb) for out = np_conv_forward(x, w, b, pad) and upstream gradient g.
+
+    Each image's gradient sits on its whole padded plane (zero outside the outputs), so col2im is one sum over
+    a view of the window gradients with one stride per kernel offset (see tinytorch.spatial._conv2d_stride1_grad).
+    """
+    n, ci, h, wd = x.shape
+    co, _, k, _ = w.shape
+    hp, wp = h + 2 * pad, wd + 2 * pad
+    ho, wo = hp - k + 1, wp - k + 1
+    P, reach = hp * wp, (k - 1) * (wp + 1)
+    w2 = w.reshape(co, -1)
+    K = w2.shape[1]
+    gwT = np.zeros((K, co), dtype=g.dtype)
+    gx = np.empty(x.shape, dtype=g.dtype) if need_x else None
+    m = None
+    for i0, i1 in _blocks(n, K * P * x.itemsize):
+        if i1 - i0 != m:
+            m = i1 - i0
+            gp4 = np.zeros((co, m, hp, wp), dtype=g.dtype)         # zero gradient outside the outputs
+            buf = np.zeros((ci, m * P + reach), dtype=x.dtype)
+            gbuf = np.zeros(reach + K * m * P, dtype=g.dtype)
+        gp4[:, :, :ho, :wo] = g[i0:i1].transpose(1, 0, 2, 3)
+        gp = gp4.reshape(co, m * P)
+        gwT += _unfold(x[i0:i1], k, pad, buf, hp) @ gp.T
+        if need_x:
+            L, s = m * P, gbuf.itemsize
+            np.matmul(w2.T, gp, out=gbuf[reach:].reshape(K, L))
+            shifted = as_strided(gbuf[reach:], (ci, k, k, L), (k * k * L * s, (k * L - wp) * s, (L - 1) * s, s))
+            planes = shifted.sum(axis=(1, 2)).reshape(ci, m, hp, wp)
+            gx[i0:i1] = planes[:, :, pad:pad + h, pad:pad + wd].transpose(1, 0, 2, 3)
+    return gx, gwT.T.reshape(w.shape), g.sum(axis=(0, 2, 3))
+
+
+def np_max_pool2(a):
+    """2x2 max pool, stride 2: (pooled, arg) with arg the first maximum of each window in row-major order."""
+    views = [a[:, :, p::2, q::2] for p in range(2) for q in range(2)]
+    pooled = np.maximum(np.maximum(views[0], views[1]), np.maximum(views[2], views[3]))
+    arg = np.full(pooled.shape, 3, dtype=np.intp)
+    for j in (2, 1, 0):
+        arg = np.where(views[j] == pooled, j, arg)
+    return pooled, arg
+
+
+def np_max_pool2_backward(d, arg, shape):
+    ga = np.empty(shape, dtype=d.dtype)
+    for j in range(4):
+        ga[:, :, j // 2::2, j % 2::2] = np.where(arg == j, d, 0)
+    return ga
 
 
 class NumpyConv:
@@ -90,8 +151,8 @@ class NumpyConv:
         self.x, self.w, self.b, self.g = x, w, b, g
 
     def run(self):
-        out, cols = np_conv_forward(self.x, self.w, self.b)
-        return (out,) + np_conv_backward(self.g, self.x.shape, self.w, cols)
+        out = np_conv_forward(self.x, self.w, self.b)
+        return (out,) + np_conv_backward(self.g, self.x, self.w)
 
 
 class TinyTorchConv:
@@ -149,17 +210,14 @@ class NumpyCNN:
         w1, b1, w2, b2, l1, c1, l2, c2 = self.params_
         h, caches = self.x, []
         for (w, b), (gamma, beta) in zip(((w1, b1), (w2, b2)), self.bn):
-            z, cols = np_conv_forward(h, w, b)
+            z = np_conv_forward(h, w, b)
             mu = z.mean(axis=(0, 2, 3), keepdims=True)
             xc = z - mu
             inv = 1 / np.sqrt((xc * xc).mean(axis=(0, 2, 3), keepdims=True) + BN_EPS)
             xh = xc * inv
             a = np.maximum(xh * gamma[:, None, None] + beta[:, None, None], 0)
-            n, c, hh, ww = a.shape
-            blocks = a.reshape(n, c, hh // 2, 2, ww // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, hh // 2, ww // 2, 4)
-            arg = blocks.argmax(axis=-1)
-            pooled = np.take_along_axis(blocks, arg[..., None], axis=-1)[..., 0]
-            caches.append((h.shape, w, cols, xh, inv, gamma, a, arg))
+            pooled, arg = np_max_pool2(a)
+            caches.append((h, w, xh, inv, gamma, a, arg))
             h = pooled
         flat = h.reshape(len(h), -1)
         z1 = flat @ l1.T + c1
@@ -179,17 +237,14 @@ class NumpyCNN:
         d = (d @ l1).reshape(h.shape)
         conv_grads, bn_grads = [None, None], [None, None]
         for i in (1, 0):
-            x_shape, w, cols, xh, inv, gamma, a, arg = caches[i]
-            n, c, hh, ww = a.shape
-            gblocks = np.zeros((n, c, hh // 2, ww // 2, 4), dtype=d.dtype)
-            np.put_along_axis(gblocks, arg[..., None], d[..., None], axis=-1)
-            ga = gblocks.reshape(n, c, hh // 2, ww // 2, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(a.shape)
+            h_in, w, xh, inv, gamma, a, arg = caches[i]
+            ga = np_max_pool2_backward(d, arg, a.shape)
             ga *= a > 0
             ggamma, gbeta = (ga * xh).sum(axis=(0, 2, 3)), ga.sum(axis=(0, 2, 3))
             gxh = ga * gamma[:, None, None]
             gz = inv * (gxh - gxh.mean(axis=(0, 2, 3), keepdims=True)
                         - xh * (gxh * xh).mean(axis=(0, 2, 3), keepdims=True))
-            gx, gw, gb = np_conv_backward(gz, x_shape, w, cols, need_x=i > 0)
+            gx, gw, gb = np_conv_backward(gz, h_in, w, need_x=i > 0)
             conv_grads[i], bn_grads[i], d = (gw, gb), (ggamma, gbeta), gx
         (gw1, gb1), (gw2, gb2) = conv_grads
         self.grads_ = [gw1, gb1, *bn_grads[0], gw2, gb2, *bn_grads[1], gl1, gc1, gl2, gc2]

@@ -4,7 +4,7 @@
 import time
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from tinytorch.autograd import register_op
 from tinytorch.layers import Module
@@ -131,6 +131,92 @@ def col2im(cols, input_size, kernel_size, stride=1, padding=0):
     return out[:, :, ph:ph + H, pw:pw + W]
 
 
+def _stride1_block(N, K, L_image, itemsize, budget=1 << 20):
+    """Images per block: one block's unfolded matrix (K rows, L_image columns per image) takes ~budget bytes."""
+    return max(1, min(N, budget // max(1, K * L_image * itemsize)))
+
+
+def _stride1_cols(xb, kernel, padding, buf, rows):
+    """The unfolded matrix of a block of images for a stride-1 convolution, in the padded-width layout.
+
+    xb: (nb, C, H, W); buf: a zeroed scratch array (C, nb*Hp*Wp + (kH-1)*Wp + kW - 1) (only its interior is
+    written, so the padding stays zero when buf is reused); rows: output rows per image (H_out, or Hp).
+    Returns cols (C*kH*kW, nb*rows*Wp): column n*rows*Wp + i*Wp + j holds the window under output (i, j) of
+    image n for i < H_out and j < W_out; the other columns hold windows that wrap around a row or image edge
+    (the caller drops those outputs, or gives them zero gradient). Each row (c, p, q) is channel c of the
+    padded block shifted by p*Wp + q: one long contiguous run, where im2col's rows are runs of W_out values.
+    """
+    (kH, kW), (ph, pw) = kernel, padding
+    nb, C, H, W = xb.shape
+    Hp, Wp = H + 2 * ph, W + 2 * pw
+    P = Hp * Wp
+    buf[:, :nb * P].reshape(C, nb, Hp, Wp)[:, :, ph:ph + H, pw:pw + W] = xb.transpose(1, 0, 2, 3)
+    s0, s = buf.strides
+    windows = as_strided(buf, (C, kH, kW, nb, rows * Wp), (s0, Wp * s, s, P * s, s), writeable=False)
+    return windows.reshape(C * kH * kW, nb * rows * Wp)
+
+
+def _conv2d_stride1(x, W2, kernel, padding):
+    """Stride-1 conv2d forward without bias: W2 (C_out, C_in*kH*kW) times the unfolded x, one block of images
+    at a time so that the block's unfolded matrix stays in the CPU cache. Returns (N, C_out, H_out, W_out)."""
+    (kH, kW), (ph, pw) = kernel, padding
+    N, C, H, W = x.shape
+    C_out, K = W2.shape
+    Hp, Wp = H + 2 * ph, W + 2 * pw
+    H_out, W_out = Hp - kH + 1, Wp - kW + 1
+    out = np.empty((N, C_out, H_out, W_out), dtype=W2.dtype)
+    nb = _stride1_block(N, K, H_out * Wp, W2.itemsize)
+    buf = None
+    for n0 in range(0, N, nb):
+        xb = x[n0:n0 + nb]
+        if buf is None or len(xb) != nb:
+            buf = np.zeros((C, len(xb) * Hp * Wp + (kH - 1) * Wp + kW - 1), dtype=W2.dtype)
+        ob = W2 @ _stride1_cols(xb, kernel, padding, buf, H_out)       # (C_out, nb*H_out*Wp)
+        out[n0:n0 + nb] = ob.reshape(C_out, len(xb), H_out, Wp)[:, :, :, :W_out].transpose(1, 0, 2, 3)
+    return out
+
+
+def _conv2d_stride1_grad(g, x, W2, kernel, padding, need_x=True, need_w=True):
+    """Stride-1 conv2d backward: (grad_x or None, grad_W2 or None) for out = _conv2d_stride1(x, W2), upstream g.
+
+    Block by block as the forward, with each image's gradient laid out on its whole padded plane (Hp x Wp,
+    zero outside the H_out x W_out outputs). It unfolds each block again rather than keeping the forward's
+    unfolded matrix (kH*kW copies of the input, held from forward to backward). grad_x is col2im as ONE sum:
+    pixel y of the padded plane gets sum_{p,q} gcols[(c, p, q), y - (p*Wp + q)], a view of gcols with one
+    stride per kernel offset; reading before a row's start lands on the previous row's zero tail (every
+    plane ends with (kH-1)*Wp + kW-1 zero outputs), and before the first row on a zeroed margin.
+    """
+    (kH, kW), (ph, pw) = kernel, padding
+    N, C, H, W = x.shape
+    C_out, K = W2.shape
+    Hp, Wp = H + 2 * ph, W + 2 * pw
+    H_out, W_out = Hp - kH + 1, Wp - kW + 1
+    P, reach = Hp * Wp, (kH - 1) * Wp + kW - 1
+    grad_x = np.empty(x.shape, dtype=W2.dtype) if need_x else None
+    grad_wT = np.zeros((K, C_out), dtype=W2.dtype) if need_w else None
+    nb = _stride1_block(N, K, P, W2.itemsize)
+    m = None
+    for n0 in range(0, N, nb):
+        gb = g[n0:n0 + nb]
+        if len(gb) != m:                                             # first block, or a smaller last one
+            m = len(gb)
+            gp4 = np.zeros((C_out, m, Hp, Wp), dtype=W2.dtype)      # stays 0 outside the outputs
+            buf = np.zeros((C, m * P + reach), dtype=W2.dtype) if need_w else None
+            gbuf = np.zeros(reach + K * m * P, dtype=W2.dtype) if need_x else None
+        gp4[:, :, :H_out, :W_out] = gb.transpose(1, 0, 2, 3)
+        gp = gp4.reshape(C_out, m * P)
+        if need_w:
+            grad_wT += _stride1_cols(x[n0:n0 + m], kernel, padding, buf, Hp) @ gp.T
+        if need_x:
+            np.matmul(W2.T, gp, out=gbuf[reach:].reshape(K, m * P))  # the window gradients gcols
+            s, L = gbuf.itemsize, m * P
+            shifted = as_strided(gbuf[reach:], (C, kH, kW, L), (kH * kW * L * s, (kW * L - Wp) * s, (L - 1) * s, s),
+                                 writeable=False)
+            planes = shifted.sum(axis=(1, 2)).reshape(C, m, Hp, Wp)
+            grad_x[n0:n0 + m] = planes[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3)
+    return grad_x, None if grad_wT is None else grad_wT.T
+
+
 def conv2d(input, weight, bias=None, stride=1, padding=0):
     """2-D cross-correlation of a batch, as one recorded op "conv2d" (torch.nn.functional.conv2d).
 
@@ -150,10 +236,15 @@ def conv2d(input, weight, bias=None, stride=1, padding=0):
     C_out, _, kH, kW = w.shape
     H_out = (H + 2 * padding[0] - kH) // stride[0] + 1
     W_out = (W + 2 * padding[1] - kW) // stride[1] + 1
-    cols = im2col(x.data, (kH, kW), stride, padding)
-    out = np.matmul(w.data.reshape(C_out, -1), cols).reshape(N, C_out, H_out, W_out)
+    W2 = w.data.reshape(C_out, -1).astype(np.result_type(x.data, w.data), copy=False)
+    if stride == (1, 1):        # the given kernel: the same product, unfolded one cache-sized block at a time
+        cols = None
+        out = _conv2d_stride1(x.data.astype(W2.dtype, copy=False), W2, (kH, kW), padding)
+    else:
+        cols = im2col(x.data, (kH, kW), stride, padding)
+        out = np.matmul(W2, cols).reshape(N, C_out, H_out, W_out)
     if b is not None:
-        out = out + b.data.reshape(1, C_out, 1, 1)
+        out += b.data.reshape(1, C_out, 1, 1)
     inputs = (x, w) if b is None else (x, w, b)
     return Tensor.from_op(out, "conv2d", *inputs, cols=cols, stride=stride, padding=padding)
 
@@ -166,11 +257,16 @@ def grad_conv2d(out, g):
     N, C_out = g.shape[:2]
     g2 = g.reshape(N, C_out, -1)
     grad_x = grad_w = None
-    if x.requires_grad:
-        grad_cols = np.matmul(w.data.reshape(C_out, -1).T, g2)
-        grad_x = col2im(grad_cols, x.shape[2:], w.shape[2:], stride, padding)
-    if w.requires_grad:
-        grad_w = np.matmul(g2, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
+    if cols is None:            # stride 1: the given gradient unfolds x again, block by block
+        x_, W2 = (a.astype(g.dtype, copy=False) for a in (x.data, w.data.reshape(C_out, -1)))
+        grad_x, grad_W2 = _conv2d_stride1_grad(g, x_, W2, w.shape[2:], padding, x.requires_grad, w.requires_grad)
+        grad_w = None if grad_W2 is None else grad_W2.reshape(w.shape)
+    else:
+        if x.requires_grad:
+            grad_cols = np.matmul(w.data.reshape(C_out, -1).T, g2)
+            grad_x = col2im(grad_cols, x.shape[2:], w.shape[2:], stride, padding)
+        if w.requires_grad:
+            grad_w = np.matmul(g2, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
     if len(out._inputs) == 2:
         return grad_x, grad_w
     grad_b = g.sum(axis=(0, 2, 3)) if out._inputs[2].requires_grad else None
@@ -217,10 +313,16 @@ def max_pool2d(input, kernel_size, stride=None):
     x = input if isinstance(input, Tensor) else Tensor(input)
     (kH, kW), (sh, sw) = _check_pool(x.shape, kernel_size, stride, "max_pool2d")
     N, C = x.shape[:2]
-    windows = sliding_window_view(x.data, (kH, kW), axis=(2, 3))[:, :, ::sh, ::sw]
-    flat = windows.reshape(windows.shape[:4] + (kH * kW,))
-    arg = flat.argmax(axis=-1)                  # the first maximum in row-major window order
-    out = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+    H_out, W_out = (x.shape[2] - kH) // sh + 1, (x.shape[3] - kW) // sw + 1
+    # one strided view per kernel offset, in row-major window order: views[p * kW + q] = offset (p, q)
+    views = [x.data[:, :, p:p + sh * (H_out - 1) + 1:sh, q:q + sw * (W_out - 1) + 1:sw]
+             for p in range(kH) for q in range(kW)]
+    out = views[0].copy()
+    for v in views[1:]:
+        np.maximum(out, v, out=out)
+    arg = np.full(out.shape, kH * kW - 1, dtype=np.min_scalar_type(kH * kW - 1))   # uint8 up to 16x16 windows
+    for k in range(kH * kW - 2, -1, -1):        # backwards, so the FIRST offset holding the maximum wins
+        arg = np.where(views[k] == out, k, arg)
     return Tensor.from_op(out, "max_pool2d", x, arg=arg, kernel=(kH, kW), stride=(sh, sw))
 
 
@@ -321,17 +423,19 @@ class BatchNorm2d(Module):
         shape = (1, self.num_features, 1, 1)
         if self.training:
             mean = x.mean(axis=(0, 2, 3), keepdims=True)
-            var = ((x - mean) ** 2).mean(axis=(0, 2, 3), keepdims=True)
+            centered = x - mean
+            var = (centered * centered).mean(axis=(0, 2, 3), keepdims=True)
             m = self.momentum
             new_mean = (1 - m) * self.running_mean.data + m * mean.data.reshape(-1)
             new_var = (1 - m) * self.running_var.data + m * var.data.reshape(-1) * n / (n - 1)
             self.running_mean.data = new_mean.astype(self.running_mean.dtype)
             self.running_var.data = new_var.astype(self.running_var.dtype)
         else:
-            mean = Tensor(self.running_mean.data.reshape(shape))
+            centered = x - Tensor(self.running_mean.data.reshape(shape))
             var = Tensor(self.running_var.data.reshape(shape))
-        x_hat = (x - mean) / (var + self.eps) ** 0.5
-        return x_hat * self.weight.reshape(shape) + self.bias.reshape(shape)
+        # weight / sqrt(var + eps) is one number per channel: fold it before touching the (N, C, H, W) values
+        scale = self.weight.reshape(shape) * (var + self.eps) ** -0.5
+        return centered * scale + self.bias.reshape(shape)
 
     def __repr__(self):
         return f"BatchNorm2d({self.num_features}, eps={self.eps}, momentum={self.momentum})"

@@ -50,7 +50,10 @@ MUTANTS = [
          caught_by=["test_im2col"]),
     # ---- 3. conv2d op
     dict(name="conv2d_kernel_flipped", cell="conv2d",
-         find="np.matmul(w.data.reshape(C_out, -1), cols)", replace="np.matmul(w.data[:, :, ::-1, ::-1].reshape(C_out, -1), cols)",
+         find="W2 = w.data.reshape(C_out, -1).astype(", replace="W2 = w.data[:, :, ::-1, ::-1].reshape(C_out, -1).astype(",
+         caught_by=["test_conv2d"]),
+    dict(name="stride1_kernel_without_padding", cell="conv2d",
+         find="W2, (kH, kW), padding)", replace="W2, (kH, kW), (0, 0))",
          caught_by=["test_conv2d"]),
     dict(name="grad_weight_from_first_image_only", cell="conv2d",
          find="np.matmul(g2, cols.transpose(0, 2, 1)).sum(axis=0)", replace="np.matmul(g2, cols.transpose(0, 2, 1))[0]",
@@ -62,6 +65,10 @@ MUTANTS = [
     dict(name="backward_ignores_stride", cell="conv2d",
          find="col2im(grad_cols, x.shape[2:], w.shape[2:], stride, padding)",
          replace="col2im(grad_cols, x.shape[2:], w.shape[2:], 1, padding)",
+         caught_by=["test_conv2d"]),
+    # only the hidden checks see this: a weight-only gradient through the stride-1 kernel
+    dict(name="stride1_gradient_flags_swapped", cell="conv2d",
+         find="padding, x.requires_grad, w.requires_grad)", replace="padding, w.requires_grad, x.requires_grad)",
          caught_by=["test_conv2d"]),
     dict(name="grad_rule_assumes_a_bias", cell="conv2d",
          find="    if len(out._inputs) == 2:\n        return grad_x, grad_w\n", replace="",
@@ -124,11 +131,14 @@ MUTANTS = [
     dict(name="max_pool_flat_index_uses_kernel_height", cell="pooling",
          find="g * (arg == p * kW + q)", replace="g * (arg == p * kH + q)",
          caught_by=["test_pooling"]),
-    # windows flattened column by column: the same maxima and gradients, except which tie is "first"
+    # offsets scanned column by column: the same maxima and gradients, except which tie is "first"
     dict(name="max_pool_ties_in_column_major_order", cell="pooling",
-         find="    arg = flat.argmax(axis=-1)                  # the first maximum in row-major window order\n",
-         replace="    by_column = windows.swapaxes(-1, -2).reshape(windows.shape[:4] + (kH * kW,)).argmax(axis=-1)\n"
-                 "    arg = (by_column % kH) * kW + by_column // kH\n",
+         find="    for k in range(kH * kW - 2, -1, -1):",
+         replace="    for k in sorted(range(kH * kW), key=lambda k: (k % kW, k // kW))[-2::-1]:",
+         caught_by=["test_pooling"]),
+    # every value right, but the LAST maximum of a window gets the gradient
+    dict(name="max_pool_ties_keep_the_last", cell="pooling",
+         find="    for k in range(kH * kW - 2, -1, -1):", replace="    for k in range(kH * kW - 1):",
          caught_by=["test_pooling"]),
     # correct values and gradients from a sum of strided slices: grad_avg_pool2d never runs
     dict(name="avg_pool_composed_without_its_rule", cell="pooling",
@@ -140,8 +150,9 @@ MUTANTS = [
          caught_by=["test_pooling"]),
     # ---- 6. BatchNorm2d
     dict(name="batchnorm_detaches_statistics", cell="batchnorm",
-         find="mean = x.mean(axis=(0, 2, 3), keepdims=True)\n            var = ((x - mean) ** 2).mean(axis=(0, 2, 3), keepdims=True)",
-         replace="mean = Tensor(x.data.mean(axis=(0, 2, 3), keepdims=True))\n"
+         find="mean = x.mean(axis=(0, 2, 3), keepdims=True)\n            centered = x - mean\n"
+              "            var = (centered * centered).mean(axis=(0, 2, 3), keepdims=True)",
+         replace="mean = Tensor(x.data.mean(axis=(0, 2, 3), keepdims=True))\n            centered = x - mean\n"
                  "            var = Tensor(x.data.var(axis=(0, 2, 3), keepdims=True))",
          caught_by=["test_batchnorm"]),
     dict(name="eval_uses_batch_statistics", cell="batchnorm",
@@ -156,11 +167,11 @@ MUTANTS = [
          caught_by=["test_batchnorm"]),
     # only the hidden checks see these: a non-trivial weight, tiny variances
     dict(name="batchnorm_forgets_weight", cell="batchnorm",
-         find="return x_hat * self.weight.reshape(shape) + self.bias.reshape(shape)",
-         replace="return x_hat + self.bias.reshape(shape)",
+         find="scale = self.weight.reshape(shape) * (var + self.eps) ** -0.5",
+         replace="scale = (var + self.eps) ** -0.5",
          caught_by=["test_batchnorm"]),
     dict(name="eps_outside_the_square_root", cell="batchnorm",
-         find="(var + self.eps) ** 0.5", replace="(var ** 0.5 + self.eps)",
+         find="(var + self.eps) ** -0.5", replace="(var ** 0.5 + self.eps) ** -1.0",
          caught_by=["test_batchnorm"]),
     dict(name="running_statistics_become_float64", cell="batchnorm",
          find="self.running_mean.data = new_mean.astype(self.running_mean.dtype)\n"
