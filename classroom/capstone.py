@@ -134,8 +134,9 @@ def measure(model_stem, baseline_stem, heldout, reps):
     baseline = load_model(baseline_stem)
     try:
         model = load_model(model_stem)
-    except (ValueError, OSError, KeyError, EOFError, RecursionError) as err:  # np.load's zip errors: OSError/ValueError/
-        # KeyError; json's parser: RecursionError for nesting deeper than Python's stack
+    except (ValueError, OSError, KeyError, EOFError, RecursionError) as err:
+        # np.load's zip errors are OSError/ValueError/KeyError; json's parser raises RecursionError for nesting deeper
+        # than Python's stack
         return {"rejected": f"{type(err).__name__}: {err}"[:500].replace(str(Path(model_stem).parent) + os.sep, "")}
     try:
         measured = evaluate(as_images(model), baseline, images, labels, reps=reps, batch_sizes=(1, 256),

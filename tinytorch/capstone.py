@@ -232,7 +232,8 @@ def load_model(path):
     holding an object array (which only unpickling, i.e. running code, could read) raises NumPy's ValueError.
     Checks, each a ValueError naming the layer index: the architecture (validate_architecture: MODEL_SCHEMA and the
     arrays each layer needs); every needed array present in the .npz with the declared shape and dtype (int8 stays
-    int8). And no other array (a ValueError naming the extra keys). Layers are built without drawing from np.random (linear_from, conv2d_from).
+    int8). And no other array (a ValueError naming the extra keys). Layers are built without drawing from np.random
+    (linear_from, conv2d_from).
     """
     doc = validate_architecture(json.loads(Path(f"{path}.json").read_text()))
     with np.load(f"{path}.npz", allow_pickle=False) as npz:
@@ -374,7 +375,7 @@ def read_submission(path):
     """The parsed submission.json at `path`, validated against SUBMISSION_SCHEMA (ValueError saying why not)."""
     try:
         doc = json.loads(Path(path).read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:  # RecursionError: nested too deep
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:  # Recursion: nested too deep
         raise ValueError(f"{path}: not readable as JSON ({type(err).__name__}: {err})") from None
     problem = _schema_error(doc, SUBMISSION_SCHEMA)
     if problem:
