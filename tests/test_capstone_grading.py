@@ -25,8 +25,13 @@ CELL = "test_capstone_submission"
 
 
 def small_baseline(seed=20):
+    """784-64-10 whose last 51 hidden neurons are faint (pruned first by prune_neurons) and feed nothing: `pruned`
+    keeps the other 13 and computes the same logits, so an honest submission keeps the baseline's accuracy."""
     np.random.seed(seed)
-    return Sequential(Linear(784, 64), ReLU(), Linear(64, 10)).eval()
+    model = Sequential(Linear(784, 64), ReLU(), Linear(64, 10)).eval()
+    model[0].weight.data[:, 13:] *= 0.01
+    model[2].weight.data[13:] = 0.0
+    return model
 
 
 def write_heldout(folder, baseline, n=300, seed=20):
@@ -56,7 +61,7 @@ def hand_in(folder, model, claims=None, stem="my_model", heldout=None, baseline=
 
 
 def fake_claims(model):
-    return {"accuracy": 1.0, "model_bytes": 10, "speedup_batch1": 100.0, "speedup_batch256": 100.0}
+    return {"accuracy": 0.5, "model_bytes": 10, "speedup_batch1": 100.0, "speedup_batch256": 100.0}
 
 
 def hostile_npz(stem, marker):
@@ -113,6 +118,7 @@ def test_honest_submission_scores_what_the_grader_measures(tmp_path, setting):
     assert result["score"] == score(m, m["baseline_accuracy"])
     assert result["points"] == result["score"]["total"]
     assert result["score"]["bytes"] == 2.0  # 20% of the baseline's bytes
+    assert m["accuracy"] == 1.0 and result["score"]["accuracy"] == 2.0
     assert not [f for f in result["flags"] if "bytes" in f or "accuracy" in f]
     assert "measured by the grader" in result["report"]
 
@@ -175,6 +181,60 @@ def test_a_pickled_object_array_is_refused_and_never_run(tmp_path, setting):
     result = capstone.grade_submission(folder, base_stem, heldout, reps=3)
     assert result["points"] == 0.0 and "allow_pickle" in result["problem"], result
     assert not marker.exists()
+
+
+def test_a_model_that_no_longer_classifies_digits_earns_nothing(tmp_path, setting):
+    """All-zero weights (or a lone ReLU: no bytes at all) are tiny and fast: under the first score rule they earned
+    6 of 8. Bytes and speed now count only when the accuracy earns a point."""
+    base, base_stem, heldout = setting
+    zero = Sequential(Linear(784, 10)).eval()
+    zero[0].weight.data[:] = 0.0
+    for name, model in (("zero", zero), ("relu", Sequential(ReLU()))):
+        hand_in(tmp_path / name, model, heldout=heldout, baseline=base)
+        result = capstone.grade_submission(tmp_path / name, base_stem, heldout, reps=3)
+        assert result["problem"] is None and result["measured"]["bytes_ratio"] <= 0.25, result  # 2 points alone
+        assert result["points"] == 0.0, (name, result["score"])
+
+
+def test_a_cnn_is_fed_images(tmp_path, setting):
+    """A model whose first layer is a convolution gets the held-out rows as (N, 1, 28, 28)."""
+    from tinytorch.spatial import Conv2d, Flatten, MaxPool2d
+    base, base_stem, heldout = setting
+    np.random.seed(3)
+    cnn = Sequential(Conv2d(1, 2, 3, stride=2), ReLU(), MaxPool2d(2), Flatten(), Linear(2 * 6 * 6, 10)).eval()
+    hand_in(tmp_path / "s", cnn, claims=fake_claims(None))
+    result = capstone.grade_submission(tmp_path / "s", base_stem, heldout, reps=3)
+    assert result["problem"] is None, result
+    images, labels = capstone.read_heldout(heldout)
+    from tinytorch.capstone import predict
+    expected = np.mean(predict(cnn, images.reshape(-1, 1, 28, 28)) == labels)
+    assert result["measured"]["accuracy"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("which", ["submission.json", "my_model.json", "my_model.npz"])
+def test_a_symbolic_link_is_refused(tmp_path, setting, which):
+    """Only files handed in count: a link could point at the baseline, /dev/zero or any file of the grading machine."""
+    base, base_stem, heldout = setting
+    folder = tmp_path / "s"
+    hand_in(folder, pruned(base), claims=fake_claims(None))
+    (folder / which).rename(tmp_path / which)
+    (folder / which).symlink_to(tmp_path / which)
+    result = capstone.grade_submission(folder, base_stem, heldout, reps=3)
+    assert result["points"] == 0.0 and [e["kind"] for e in result["events"]] == ["capstone_invalid"], result
+    assert "symbolic link" in result["problem"]
+
+
+@pytest.mark.parametrize("where", ["submission", "architecture"])
+def test_json_nested_too_deep_is_invalid_not_a_crash(tmp_path, setting, where):
+    """60 KB of '[' is valid to the size checks but deeper than Python's JSON parser goes (RecursionError): it used to
+    escape grade_submission (the submission) or count as the grader failing to measure (the architecture)."""
+    base, base_stem, heldout = setting
+    folder = tmp_path / "s"
+    hand_in(folder, pruned(base), claims=fake_claims(None))
+    deep = "[" * 30000 + "]" * 30000
+    (folder / ("submission.json" if where == "submission" else "my_model.json")).write_text(deep)
+    result = capstone.grade_submission(folder, base_stem, heldout, reps=3)
+    assert result["points"] == 0.0 and [e["kind"] for e in result["events"]] == ["capstone_invalid"], result
 
 
 def test_missing_heldout_set_is_an_event_not_a_crash(tmp_path, setting):

@@ -232,7 +232,8 @@ def load_model(path):
     holding an object array (which only unpickling, i.e. running code, could read) raises NumPy's ValueError.
     Checks, each a ValueError naming the layer index: the architecture (validate_architecture: MODEL_SCHEMA and the
     arrays each layer needs); every needed array present in the .npz with the declared shape and dtype (int8 stays
-    int8), and no other array. Layers are built without drawing from np.random (linear_from, conv2d_from).
+    int8). And no other array (a ValueError naming the extra keys). Layers are built without drawing from np.random
+    (linear_from, conv2d_from).
     """
     doc = validate_architecture(json.loads(Path(f"{path}.json").read_text()))
     with np.load(f"{path}.npz", allow_pickle=False) as npz:
@@ -330,7 +331,9 @@ def score(measured, baseline_accuracy):
     bytes: bytes_ratio <= 25% -> 2, <= 50% -> 1, else 0; speedup_batch1 and speedup_batch256 (each): >= 2x -> 2,
     >= 1.5x -> 1, else 0; accuracy: baseline_accuracy - accuracy <= 0.01 (1 point) -> 2, <= 0.02 -> 1, else 0, but
     only counted when bytes and the two speedups earn at least 1 point between them (an untouched baseline keeps its
-    accuracy and earns nothing). Thresholds are inclusive (1e-9 tolerance).
+    accuracy and earns nothing); and bytes and the speedups only counted when the accuracy earns at least 1 point
+    (a model that no longer classifies digits is tiny and fast, and earns nothing). Thresholds are inclusive (1e-9
+    tolerance).
     Returns {"bytes", "speedup_batch1", "speedup_batch256", "accuracy", "total"} (floats; total at most 8).
     """
     def band(value, full, partial, higher_is_better):
@@ -342,8 +345,11 @@ def score(measured, baseline_accuracy):
     for key in ("speedup_batch1", "speedup_batch256"):
         points[key] = band(measured[key], TARGETS["speedup"], PARTIAL["speedup"], True)
     drop = baseline_accuracy - measured["accuracy"]
+    accurate = band(drop, TARGETS["accuracy_drop"], PARTIAL["accuracy_drop"], False)
     earned = sum(points.values()) > 0
-    points["accuracy"] = band(drop, TARGETS["accuracy_drop"], PARTIAL["accuracy_drop"], False) if earned else 0
+    if not accurate:
+        points = dict.fromkeys(points, 0)
+    points["accuracy"] = accurate if earned else 0
     points = {k: float(v) for k, v in points.items()}
     points["total"] = sum(points.values())
     return points
@@ -369,7 +375,7 @@ def read_submission(path):
     """The parsed submission.json at `path`, validated against SUBMISSION_SCHEMA (ValueError saying why not)."""
     try:
         doc = json.loads(Path(path).read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:  # Recursion: nested too deep
         raise ValueError(f"{path}: not readable as JSON ({type(err).__name__}: {err})") from None
     problem = _schema_error(doc, SUBMISSION_SCHEMA)
     if problem:

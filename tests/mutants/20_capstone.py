@@ -6,6 +6,11 @@ caught by a file whose object array would run code). Also: arrays not checked ag
 dtype, presence), padding dropped; evaluate timing its warm-up calls, inverting the speed-up or the bytes ratio,
 ignoring reps or batch_sizes, reporting the baseline's accuracy as the model's; score with strict thresholds, no
 half credit, accuracy points for an untouched baseline, the accuracy drop's sign flipped.
+Added by the review as a hostile student: files whose int8 weights are stored as float32 by save_model and converted
+back by load_model (the round trip is exact, only the file shows it), BatchNorm's eps and a pool's stride not kept,
+a loader that converts a float32 array declared int8; evaluate timing one model after the other (not in turns), the
+model before the baseline, a batch that does not repeat the images; score with bytes and speed counted for a model
+that no longer classifies digits (a zero model earned 6 of 8), and an absolute accuracy drop.
 
 test_capstone_submission is scored by the grader from the files a student hands in (classroom/capstone.py), not in
 the kernel: the gate skips it (classroom/preprocessors/score_capstone.py, graded_outside), and
@@ -66,6 +71,57 @@ MUTANTS = [
          find="                if key not in stored:\n", replace="                if False:\n",
          caught_by=["test_load_rejects"]),
 
+    dict(name="int8_stored_as_float_both_sides", cell="load_model",
+         find='    return Flatten(spec["start_dim"], spec["end_dim"])',
+         replace='''    return Flatten(spec["start_dim"], spec["end_dim"])
+
+
+_save_honest, _load_honest = save_model, load_model
+
+
+def save_model(model, path):
+    out = _save_honest(model, path)
+    with np.load(f"{path}.npz") as f:
+        arrays = {k: f[k].astype(np.float32) if f[k].dtype == np.int8 else f[k] for k in f.files}
+    np.savez(f"{path}.npz", **arrays)
+    return out
+
+
+def load_model(path):
+    doc = json.loads(Path(f"{path}.json").read_text())
+    with np.load(f"{path}.npz") as f:
+        arrays = {k: f[k] for k in f.files}
+    for i, spec in enumerate(doc.get("layers", [])):
+        for name, a in spec.get("arrays", {}).items():
+            if a.get("dtype") == "int8" and f"{i}.{name}" in arrays:
+                arrays[f"{i}.{name}"] = arrays[f"{i}.{name}"].astype(np.int8)
+    Path(f"{path}-fixed.json").write_text(json.dumps(doc))
+    np.savez(f"{path}-fixed.npz", **arrays)
+    return _load_honest(f"{path}-fixed")
+''',
+         caught_by=["test_save_load", "test_load_rejects"]),
+    # only the hidden checks see it: layers.Flatten (the row flatten of the MLP milestones) forgotten
+    dict(name="row_flatten_not_saved", cell="save_model",
+         find='        elif isinstance(layer, _RowFlatten):\n            spec = {"type": "Flatten", "start_dim": 1, "end_dim": -1}\n',
+         replace="",
+         caught_by=["test_save_load"]),
+    dict(name="row_flatten_flattens_the_batch", cell="save_model",
+         find='spec = {"type": "Flatten", "start_dim": 1, "end_dim": -1}', replace='spec = {"type": "Flatten", "start_dim": 0, "end_dim": -1}',
+         caught_by=["test_save_load"]),
+    # only the hidden checks see it: BatchNorm2d(6, eps=1e-2) and MaxPool2d(2, 1)
+    dict(name="bn_eps_not_kept", cell="load_model",
+         find='bn = BatchNorm2d(spec["num_features"], eps=spec["eps"], momentum=spec["momentum"])',
+         replace='bn = BatchNorm2d(spec["num_features"])',
+         caught_by=["test_save_load"]),
+    dict(name="pool_stride_lost", cell="load_model",
+         find='(_pool(spec["kernel_size"]), _pool(spec["stride"]))', replace='(_pool(spec["kernel_size"]))',
+         caught_by=["test_save_load"]),
+    # only the hidden checks see it: the seed's cheat read back, an int8 weight stored as float32 converted
+    dict(name="int8_from_float_accepted", cell="load_model",
+         find="                value = npz[key]\n",
+         replace="                value = npz[key]\n                value = value.astype(np.int8) if dtype == \"int8\" else value\n",
+         caught_by=["test_load_rejects"]),
+
     # ---- 2. evaluate
     dict(name="warmup_timed", cell="evaluate",
          find="            for _ in range(warmup):\n                for m in contenders.values():\n                    m(x)\n            times = {name: [] for name in contenders}\n            for _ in range(reps):",
@@ -92,6 +148,19 @@ MUTANTS = [
          replace="        for b in (1, 256):\n            x = Tensor(images[np.arange(b) % len(images)])",
          caught_by=["test_evaluate"]),
 
+    # only the hidden checks see these: a machine that slows down as it runs
+    dict(name="timed_one_model_after_the_other", cell="evaluate",
+         find="            for _ in range(reps):\n                for name, m in contenders.items():\n",
+         replace="            for name, m in contenders.items():\n                for _ in range(reps):\n",
+         caught_by=["test_evaluate"]),
+    dict(name="model_timed_before_baseline", cell="evaluate",
+         find='contenders = {"baseline": baseline, "model": model}', replace='contenders = {"model": model, "baseline": baseline}',
+         caught_by=["test_evaluate"]),
+    # only the hidden checks see it: 3 images at batch 5 (the batch must hold 5 rows)
+    dict(name="batch_not_repeated", cell="evaluate",
+         find="x = Tensor(images[np.arange(b) % len(images)])", replace="x = Tensor(images[:b])",
+         caught_by=["test_evaluate"]),
+
     # ---- 3. score
     dict(name="no_half_credit", cell="score",
          find="return POINTS_PER_CRITERION if meets(full) else POINTS_PER_CRITERION / 2 if meets(partial) else 0",
@@ -108,5 +177,13 @@ MUTANTS = [
     # only the hidden checks see it: the untouched baseline
     dict(name="accuracy_always_counted", cell="score",
          find="earned = sum(points.values()) > 0", replace="earned = True",
+         caught_by=["test_score"]),
+    # a zero model (10% accuracy, tiny, fast) earned 6 of 8 under the first rule
+    dict(name="speed_counted_without_accuracy", cell="score",
+         find="    if not accurate:\n        points = dict.fromkeys(points, 0)\n", replace="",
+         caught_by=["test_score"]),
+    # only the hidden checks see it: a model more accurate than the baseline
+    dict(name="accuracy_drop_absolute", cell="score",
+         find='drop = baseline_accuracy - measured["accuracy"]', replace='drop = abs(baseline_accuracy - measured["accuracy"])',
          caught_by=["test_score"]),
 ]
