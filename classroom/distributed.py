@@ -124,8 +124,8 @@ def grade_pairs(c, pairs, dask_client, done):
     # The task carries the gradebook URL itself: a worker's own TINYTORCH_DB_URL must not decide where grades go.
     overrides = {**c.overrides, "CourseDirectory.db_url": c.db_url}
     run = uuid.uuid4().hex[:8]
-    futures = {dask_client.submit(grade_task, str(c.root), overrides, m, s, key=f"grade-{run}-{i}", pure=False): (m, s)
-               for i, (m, s) in enumerate(pairs)}
+    futures = {dask_client.submit(grade_task, str(c.root), overrides, m, s, key=("grade", m, s, run), pure=False): (m, s)
+               for m, s in pairs}
     for future in as_completed(futures):
         m, s = futures[future]
         try:
