@@ -5,10 +5,10 @@ from scratch, checks the two runs give the same scores, and prints notebooks per
 CPU seconds per notebook (this process and every process it waited for: Dask workers of a LocalCluster,
 kernels; not the processes of a remote scheduler's workers).
 Usage: python bench/bench_grading.py [--students 24] [--modules 01_tensor 02_activations] [--workers N]
-           [--no-plain] [--scheduler tcp://host:8786 --pg-server postgresql+psycopg://...]
+           [--no-plain] [--postgres] [--scheduler tcp://host:8786] [--pg-server postgresql+psycopg://...]
 --workers 1 grades in this process; more run a Dask LocalCluster of that many processes; --scheduler grades on
-that scheduler's workers instead, into a fresh database on the PostgreSQL server of --pg-server (default:
-TINYTORCH_TEST_PG_URL), since a cluster cannot share a sqlite file.
+that scheduler's workers instead. --postgres (implied by --scheduler, since a cluster cannot share a sqlite file)
+grades into a fresh database on the PostgreSQL server of --pg-server (default: TINYTORCH_TEST_PG_URL).
 """
 import argparse
 import json
@@ -62,17 +62,21 @@ def main():
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     parser.add_argument("--no-plain", action="store_true", help="skip plain nbgrader (no speed-up, no score check)")
     parser.add_argument("--scheduler", help="grade on this Dask scheduler's workers (tcp://host:8786)")
+    parser.add_argument("--postgres", action="store_true", help="the gradebook in a fresh PostgreSQL database "
+                                                                "(implied by --scheduler)")
     parser.add_argument("--pg-server", default=os.environ.get("TINYTORCH_TEST_PG_URL"),
                         help="PostgreSQL server for --scheduler's gradebook (default: TINYTORCH_TEST_PG_URL)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     plain_root, ours_root = work / "plain", work / "ours"
     overrides, pg_url = {}, None
-    if args.scheduler:
+    if args.scheduler or args.postgres:
         if not args.pg_server:
-            parser.error("--scheduler needs --pg-server (or TINYTORCH_TEST_PG_URL): a cluster cannot share sqlite")
+            parser.error("--scheduler and --postgres need --pg-server (or TINYTORCH_TEST_PG_URL)")
         pg_url = database.create_database(args.pg_server, "bench_grading")
-        overrides = {"CourseDirectory.db_url": pg_url, "Classroom.scheduler_address": args.scheduler}
+        overrides = {"CourseDirectory.db_url": pg_url}
+    if args.scheduler:
+        overrides["Classroom.scheduler_address"] = args.scheduler
     if not args.no_plain:
         build_class(plain_root, args.modules, args.students)
     build_class(ours_root, args.modules, args.students, overrides)
@@ -80,7 +84,8 @@ def main():
 
     result = {"notebooks": n, "workers": args.workers, "cores": os.cpu_count(),
               "engine": f"dask scheduler {args.scheduler}" if args.scheduler else
-                        "in-process" if args.workers == 1 else f"dask LocalCluster of {args.workers} processes"}
+                        "in-process" if args.workers == 1 else f"dask LocalCluster of {args.workers} processes",
+              "gradebook": "postgresql" if pg_url else "sqlite"}
     if not args.no_plain:
         # Plain nbgrader: its stock autograde preprocessors (no sandbox), one notebook after another.
         stock = Autograde.class_traits()["autograde_preprocessors"].default()

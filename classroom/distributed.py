@@ -86,7 +86,8 @@ def lock_key(module_id, student):
 @contextlib.contextmanager
 def submission_lock(db_url, module_id, student):
     """Hold PostgreSQL's advisory lock of (module, student) (nothing on sqlite, where one machine grades). The lock
-    belongs to its connection: a process that dies releases it with the connection."""
+    belongs to its connection: a process that dies releases it with the connection, and a machine that vanishes
+    (no FIN/RST) within ~30 s, since the server probes this connection's TCP peer from 10 s of silence on."""
     if database.backend(db_url) != "postgresql":
         yield
         return
@@ -95,6 +96,8 @@ def submission_lock(db_url, module_id, student):
     engine = create_engine(db_url, poolclass=NullPool)
     try:
         with engine.connect() as conn:
+            for setting in ("tcp_keepalives_idle = 10", "tcp_keepalives_interval = 5", "tcp_keepalives_count = 3"):
+                conn.execute(text(f"SET {setting}"))
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": lock_key(module_id, student)})
             conn.commit()
             try:
