@@ -195,3 +195,15 @@ def test_remote_scheduler_refuses_a_sqlite_gradebook(tmp_path, capsys):
     with pytest.raises(distributed.SqliteOnCluster, match="put the gradebook on PostgreSQL"):
         autograde_all(c=c, progress=False)
     assert not (tmp_path / "autograded").exists()
+
+
+def test_tinytorch_scheduler_reaches_the_course_not_a_scratch_course(tmp_path, monkeypatch, capsys):
+    """`TINYTORCH_SCHEDULER=... make autograde` on the course's sqlite gradebook stops with one line, before grading;
+    a scratch course (make check, the tests) ignores the variable, as it ignores TINYTORCH_DB_URL."""
+    from classroom.cli import main as cli
+    monkeypatch.setenv("TINYTORCH_SCHEDULER", "tcp://127.0.0.1:1")
+    monkeypatch.delenv("TINYTORCH_DB_URL", raising=False)
+    assert distributed.scheduler_address(Course(tmp_path)) is None
+    assert cli(["autograde"]) == 1
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("NOT GRADED: the scheduler tcp://127.0.0.1:1") and "PostgreSQL" in out[0]
