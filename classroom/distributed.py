@@ -6,11 +6,12 @@
 - **What a task does.** `grade_task` grades one submission with `grading.grade_one`, sandbox on, exactly as one
   machine does, and writes its grades into the shared gradebook. A cluster needs a gradebook every machine can
   reach (PostgreSQL): a sqlite file is refused with a remote scheduler (`SqliteOnCluster`).
-- **What a worker needs on disk.** The course image (this repository and its `.venv` at the same path, bubblewrap,
-  root for the sandbox's uids) and the course directory on a shared filesystem (NFS) at the same path as on the
-  machine that submits: a task reads source/, release/, submitted/ and gradebook/ (release history, extensions,
-  the reference cache) there and writes autograded/ and gradebook/events/ there. Only the course root, the
-  overrides, the gradebook URL and the (module, student) travel in the task.
+- **What a worker needs on disk.** The course directory (this repository, its `.venv` included) on a shared
+  filesystem (NFS) at the same path as on the machine that submits, and around it the course image: the same base
+  Python at the same path, bubblewrap and util-linux, root for the sandbox's uids. A task reads source/, release/,
+  submitted/ and gradebook/ (release history, extensions, the reference cache) there and writes autograded/ and
+  gradebook/events/ there. Only the course root, the overrides, the gradebook URL and the (module, student)
+  travel in the task.
 - **A worker that dies mid-task loses nothing.** The scheduler gives the task to another worker (up to Dask's
   `distributed.scheduler.allowed-failures` deaths, default 3); `grade_one` regrades from scratch (it removes the
   submission's old autograded/ and nbgrader replaces its gradebook entries), and on PostgreSQL a task holds an
@@ -27,6 +28,7 @@ import uuid
 from classroom import database, deadlines
 from classroom.config import Classroom
 from classroom.events import write_events
+
 
 class SqliteOnCluster(RuntimeError):
     """A remote scheduler's workers cannot write into a sqlite file on this machine."""
