@@ -21,8 +21,8 @@ import cloudpickle
 import pytest
 from nbgrader.api import Gradebook, Grade, SubmittedAssignment, SubmittedNotebook
 
-from classroom import database, distributed
-from classroom.grading import autograde_all
+from classroom import course, database, distributed
+from classroom.grading import autograde_all, read_events
 from classroom.nbgrader_api import Course
 from tests.test_postgres_gradebook import SERVER, build_class, every_cell
 
@@ -50,15 +50,19 @@ def pg_url():
 
 
 @pytest.fixture
-def cluster(tmp_path):
+def cluster(tmp_path, request):
     """(scheduler address, {worker address: its Popen}): a scheduler and two one-thread workers, each in a
-    directory of its own (not the course's), stopped at the end."""
+    directory of its own (not the course's), stopped at the end. Parametrized indirectly: the scheduler's
+    allowed-failures (Dask's default, 3, otherwise)."""
     address = f"tcp://127.0.0.1:{free_port()}"
     logs = tmp_path / "dask-logs"
     logs.mkdir()
     quiet = {**os.environ, "DASK_DISTRIBUTED__LOGGING__DISTRIBUTED": "warning"}
+    scheduler_env = dict(quiet)
+    if getattr(request, "param", None) is not None:
+        scheduler_env["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"] = str(request.param)
     procs = [subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
-                               "--dashboard-address", "127.0.0.1:0"], cwd=logs, env=quiet,
+                               "--dashboard-address", "127.0.0.1:0"], cwd=logs, env=scheduler_env,
                               stdout=subprocess.DEVNULL, stderr=open(logs / "scheduler.log", "w"))]
     for i in range(2):
         home = tmp_path / f"worker{i}"
@@ -165,6 +169,33 @@ def test_scheduler_and_two_workers_one_killed_mid_task(tmp_path, pg_url, cluster
     assert len({tuple(v.values()) for v in scores.values()}) > 2  # graded, and not all alike
     _, m, s, _ = key
     assert on_cluster.submission_path(m, s, "autograded").is_file()  # the retry's notebook, whole
+
+
+@needs_pg
+@pytest.mark.parametrize("cluster", [0], indirect=True)  # the first worker death under a task ends it
+def test_a_submission_that_outlives_no_worker_is_recorded_and_the_rest_graded(tmp_path, pg_url, cluster):
+    address, workers = cluster
+    students = STUDENTS[:3]
+    build_class(tmp_path / "cluster", MODULES[:1], len(students), pg_url)
+    c = Course(tmp_path / "cluster", {"Classroom.published": course.modules(), "CourseDirectory.db_url": pg_url,
+                                      "Classroom.scheduler_address": address})
+    outcome = {}
+    grading = threading.Thread(target=lambda: outcome.update(problems=autograde_all(MODULES[:1], c=c, progress=False)))
+    grading.start()
+    try:
+        key, _ = kill_a_worker_mid_task(address, dict(workers), c)
+    finally:
+        grading.join(timeout=600)
+    # the task being graded, and any the scheduler had already queued on that worker (Dask counts both)
+    _, m, s, _ = key
+    assert not grading.is_alive() and (m, s) in outcome["problems"]
+    for pair, events in outcome["problems"].items():
+        assert [e["kind"] for e in events] == [e["kind"] for e in read_events(c, *pair)] == ["autograde_failed"]
+        assert not c.submission_path(*pair, "autograded").exists()
+        assert {score for score, _, _ in c.cell_scores(*pair).values()} == {0}  # in the gradebook, worth nothing
+    graded = [st for st in students if (m, st) not in outcome["problems"]]
+    assert graded and all(c.submission_path(m, st, "autograded").is_file() for st in graded)  # the rest: graded
+    assert graded_rows(pg_url)[0] == {(m, st): 1 for st in students}
 
 
 @needs_pg
