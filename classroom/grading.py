@@ -210,7 +210,7 @@ def autograde_all(modules=None, students=None, c=None, workers=None, progress=Tr
     pairs = [(m, s) for m, s in pairs if (m, s) not in results]
     create_students(c, sorted({s for _, s in pairs}))
     workers = min(workers or Classroom(config=c.config).worker_count(), max(len(pairs), 1))
-    if workers == 1 and not address:  # one at a time, in this process: no cluster to start
+    if not pairs or (workers == 1 and not address):  # one at a time, in this process: no cluster to start
         bar = _progress(len(pairs), workers, progress)
         for m, s in pairs:
             results[(m, s)] = grade_one(c, m, s)
