@@ -81,9 +81,6 @@ c.Sandbox.output_limit_kb = 1024
 # its own course (build/demo/).
 c.Classroom.published = []               # e.g. ["01_tensor", "02_activations"] in week 3
 c.Classroom.workers = 0                  # parallel autograde workers; 0 = one per core
-# Grade on a running Dask scheduler's workers (tcp://host:8786; README, "Throughput") instead of a LocalCluster of
-# `workers` processes here; needs the gradebook on PostgreSQL and the course directory on a shared filesystem.
-c.Classroom.scheduler_address = os.environ.get("TINYTORCH_SCHEDULER", "")
 # `make similarity` (classroom/similarity.py): pairs whose score (share of one student's own code found in the
 # other's) reaches the threshold are listed for a TA; evidence to weigh, never a verdict.
 c.Similarity.threshold = 0.5

@@ -14,7 +14,8 @@ class Classroom(Configurable):
     workers = Integer(0, help="Parallel autograde workers; 0 means one per CPU core.").tag(config=True)
     scheduler_address = Unicode("", help=(
         "A running Dask scheduler (tcp://host:8786) whose workers grade, one task per submission; empty: a "
-        "LocalCluster of `workers` processes on this machine. TINYTORCH_SCHEDULER overrides it.")).tag(config=True)
+        "LocalCluster of `workers` processes on this machine. TINYTORCH_SCHEDULER overrides it for the course "
+        "(classroom/distributed.py).")).tag(config=True)
 
     def worker_count(self):
         return self.workers or os.cpu_count() or 1

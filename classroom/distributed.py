@@ -23,11 +23,14 @@
 import contextlib
 import hashlib
 import logging
+import os
 import uuid
 
-from classroom import database, deadlines
+from classroom import course, database, deadlines
 from classroom.config import Classroom
 from classroom.events import write_events
+
+SCHEDULER_ENV = "TINYTORCH_SCHEDULER"
 
 
 class SqliteOnCluster(RuntimeError):
@@ -35,9 +38,13 @@ class SqliteOnCluster(RuntimeError):
 
 
 def scheduler_address(c):
-    """The scheduler to grade on, or None: a LocalCluster. c.Classroom.scheduler_address, which nbgrader_config.py
-    reads from TINYTORCH_SCHEDULER (a scratch course ignores it, as it ignores TINYTORCH_DB_URL)."""
-    return Classroom(config=c.config).scheduler_address or None
+    """The scheduler to grade on, or None: a LocalCluster. For the course itself TINYTORCH_SCHEDULER, else
+    c.Classroom.scheduler_address; a scratch course (make check, the tests) only takes the address from its
+    overrides, as it ignores TINYTORCH_DB_URL."""
+    configured = Classroom(config=c.config).scheduler_address
+    if c.root == course.ROOT:
+        return os.environ.get(SCHEDULER_ENV) or configured or None
+    return configured or None
 
 
 def refuse_sqlite(c, address):

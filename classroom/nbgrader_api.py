@@ -43,7 +43,8 @@ def load_config(root=course.ROOT, overrides=None):
     course gets a sqlite gradebook in its own folder (never the course's TINYTORCH_DB_URL), unless
     {"CourseDirectory.db_url": url} names another database, e.g. a fresh PostgreSQL one
     (`classroom.database.create_database`); likewise it grades on a LocalCluster (never the course's
-    TINYTORCH_SCHEDULER) unless given {"Classroom.scheduler_address": address}. Workers get the same overrides.
+    TINYTORCH_SCHEDULER or scheduler_address) unless given {"Classroom.scheduler_address": address}. Workers get
+    the same overrides.
     """
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course.ROOT)).load_config()
     root = Path(root).resolve()
