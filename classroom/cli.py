@@ -61,9 +61,14 @@ def cmd_check(args):
 
 
 def cmd_autograde(args):
+    from classroom.distributed import SqliteOnCluster
     from classroom.grading import autograde_all
-    failures = autograde_all(modules=[args.module] if args.module else None,
-                             students=[args.student] if args.student else None)
+    try:
+        failures = autograde_all(modules=[args.module] if args.module else None,
+                                 students=[args.student] if args.student else None)
+    except SqliteOnCluster as err:
+        print(err)
+        return 1
     return 1 if failures else 0
 
 

@@ -12,6 +12,10 @@ class Classroom(Configurable):
         "kernel grading M, hold only the published modules before M; M itself never. Grading M waits until "
         "every module before it is published. Empty: nothing is published.")).tag(config=True)
     workers = Integer(0, help="Parallel autograde workers; 0 means one per CPU core.").tag(config=True)
+    scheduler_address = Unicode("", help=(
+        "A running Dask scheduler (tcp://host:8786) whose workers grade, one task per submission; empty: a "
+        "LocalCluster of `workers` processes on this machine. TINYTORCH_SCHEDULER overrides it for the course "
+        "(classroom/distributed.py).")).tag(config=True)
 
     def worker_count(self):
         return self.workers or os.cpu_count() or 1

@@ -5,15 +5,13 @@ goes wrong — a broken file, a kernel killed for time, memory or output, nbgrad
 gradebook entry worth zero where nothing was earned, plus a recorded reason in
 gradebook/events/<student>/<module>.json. The rest of the class is graded either way.
 """
-import multiprocessing
 import shutil
-from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from tqdm import tqdm
 
-from classroom import course, database, deadlines, release_history
+from classroom import course, database, deadlines, distributed, release_history
 from classroom.config import Classroom
 from classroom.cells import is_test_cell
 from classroom.events import read_events as _read_events, write_events
@@ -177,18 +175,6 @@ def not_ready(c, module_id):
     return None
 
 
-_COURSE = None
-
-
-def _start_worker(root, overrides):
-    global _COURSE
-    _COURSE = Course(root, overrides)
-
-
-def _grade_in_worker(module_id, student):
-    return module_id, student, grade_one(_COURSE, module_id, student)
-
-
 def create_students(c, students):
     """Enter every student in the gradebook before the workers start: nbgrader's autograde creates a missing
     student itself, and two workers grading one student's two modules at once would both insert the same row
@@ -198,10 +184,19 @@ def create_students(c, students):
             gb.update_or_create_student(s)
 
 
+def _progress(total, workers, progress):
+    # disable=None: a bar on a terminal, nothing in a log file
+    return tqdm(total=total, desc=f"autograde ({workers} workers)", unit="notebook", disable=None if progress else True)
+
+
 def autograde_all(modules=None, students=None, c=None, workers=None, progress=True):
     """Grade every submission, `workers` at a time; return {(module, student): events} for problems (and,
-    with `progress`, show a progress bar and print them)."""
+    with `progress`, show a progress bar and print them). Several workers are Dask workers: a LocalCluster of
+    `workers` processes, or the scheduler's at c.Classroom.scheduler_address / TINYTORCH_SCHEDULER
+    (classroom/distributed.py), which needs a gradebook all its machines reach (SqliteOnCluster otherwise)."""
     c = c or Course()
+    address = distributed.scheduler_address(c)
+    distributed.refuse_sqlite(c, address)  # before anything is written
     pairs = submissions(c, modules, students)
     refused = {m: why for m in sorted({m for m, _ in pairs}) if (why := not_ready(c, m))}
     for m, why in refused.items():
@@ -215,20 +210,19 @@ def autograde_all(modules=None, students=None, c=None, workers=None, progress=Tr
     pairs = [(m, s) for m, s in pairs if (m, s) not in results]
     create_students(c, sorted({s for _, s in pairs}))
     workers = min(workers or Classroom(config=c.config).worker_count(), max(len(pairs), 1))
-    # disable=None: a bar on a terminal, nothing in a log file
-    bar = tqdm(total=len(pairs), desc=f"autograde ({workers} workers)", unit="notebook", disable=None if progress else True)
-    if workers == 1:
+    if not pairs or (workers == 1 and not address):  # one at a time, in this process: no cluster to start
+        bar = _progress(len(pairs), workers, progress)
         for m, s in pairs:
             results[(m, s)] = grade_one(c, m, s)
             bar.update()
     else:
-        # Fresh interpreters, not forks: each worker owns its nbgrader app, its kernels and its event loop.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_start_worker, initargs=(str(c.root), c.overrides)) as pool:
-            for future in as_completed([pool.submit(_grade_in_worker, m, s) for m, s in pairs]):
-                m, s, events = future.result()
+        with distributed.client(workers, address) as client:
+            bar = _progress(len(pairs), distributed.worker_count(client) if address else workers, progress)
+
+            def done(m, s, events):
                 results[(m, s)] = events
                 bar.update()
+            distributed.grade_pairs(c, pairs, client, done)
     bar.close()
     problems = {key: ev for key, ev in sorted(results.items()) if ev}
     if not progress:

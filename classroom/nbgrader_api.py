@@ -42,13 +42,16 @@ def load_config(root=course.ROOT, overrides=None):
     overrides: {"Class.trait": value} applied on top, e.g. {"GuardedExecute.timeout": 5} in tests. A scratch
     course gets a sqlite gradebook in its own folder (never the course's TINYTORCH_DB_URL), unless
     {"CourseDirectory.db_url": url} names another database, e.g. a fresh PostgreSQL one
-    (`classroom.database.create_database`); worker processes get the same overrides.
+    (`classroom.database.create_database`); likewise it grades on a LocalCluster (never the course's
+    TINYTORCH_SCHEDULER or scheduler_address) unless given {"Classroom.scheduler_address": address}. Workers get
+    the same overrides.
     """
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course.ROOT)).load_config()
     root = Path(root).resolve()
     if root != course.ROOT:
         config.CourseDirectory.root = str(root)
         config.CourseDirectory.db_url = database.sqlite_url(root / "gradebook" / "gradebook.db")
+        config.Classroom.scheduler_address = ""
     for key, value in (overrides or {}).items():
         section, trait = key.split(".")
         setattr(config[section], trait, value)
