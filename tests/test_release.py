@@ -32,6 +32,15 @@ def test_release_matches_a_fresh_generate_assignment(module_id, scratch_course):
 
 
 @pytest.mark.parametrize("module_id", MODULES)
+def test_the_export_marker_is_explained_before_its_first_use(module_id):
+    """Students meet `#| export` at the top of code cells; the locked header says what it is before that."""
+    cells = _release(module_id).cells
+    first = next(i for i, c in enumerate(cells) if c.cell_type == "code" and c.source.startswith("#| export"))
+    assert any("`#| export`" in c.source for c in cells[:first] if c.cell_type == "markdown"), \
+        f"release/{module_id}: the export marker is used before anything explains it (source/header.ipynb)"
+
+
+@pytest.mark.parametrize("module_id", MODULES)
 def test_release_holds_no_solution_and_no_hidden_test(module_id):
     source = nbformat.read(str(course.source_notebook(module_id)), as_version=4)
     released = "\n".join(c.source for c in _release(module_id).cells)
