@@ -13,7 +13,7 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from tqdm import tqdm
 
-from classroom import course, database, deadlines, release_history
+from classroom import course, database, deadlines, kernel_pool, release_history
 from classroom.config import Classroom
 from classroom.cells import is_test_cell
 from classroom.events import read_events as _read_events, write_events
@@ -230,6 +230,7 @@ def autograde_all(modules=None, students=None, c=None, workers=None, progress=Tr
                 results[(m, s)] = events
                 bar.update()
     bar.close()
+    kernel_pool.discard()  # the kernel a worker here started for a next notebook there is not
     problems = {key: ev for key, ev in sorted(results.items()) if ev}
     if not progress:
         return problems
