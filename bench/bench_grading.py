@@ -46,6 +46,8 @@ def main():
     parser.add_argument("--students", type=int, default=24)
     parser.add_argument("--modules", nargs="+", default=["01_tensor", "02_activations"])
     parser.add_argument("--workers", type=int, default=os.cpu_count())
+    parser.add_argument("--no-prestart", action="store_true",
+                        help="start each kernel when its notebook comes (c.GuardedExecute.prestart = False)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     plain_root, ours_root = work / "plain", work / "ours"
@@ -63,7 +65,7 @@ def main():
             plain.autograde(m, s)
     plain_s = time.perf_counter() - start
 
-    ours = Course(ours_root, {"Classroom.published": course.modules()})
+    ours = Course(ours_root, {"Classroom.published": course.modules(), "GuardedExecute.prestart": not args.no_prestart})
     start = time.perf_counter()
     autograde_all(args.modules, c=ours, workers=args.workers)
     ours_s = time.perf_counter() - start
@@ -72,7 +74,8 @@ def main():
     result = {"notebooks": n, "workers": args.workers, "cores": os.cpu_count(),
               "plain_sequential_nb_per_min": round(60 * n / plain_s, 1),
               "classroom_sandboxed_parallel_nb_per_min": round(60 * n / ours_s, 1),
-              "speedup": round(plain_s / ours_s, 2), "same_scores": same}
+              "speedup": round(plain_s / ours_s, 2), "same_scores": same, "prestart": not args.no_prestart,
+              "load_average": [round(x, 1) for x in os.getloadavg()]}
     print(f"{'plain nbgrader autograde (sequential, no sandbox)':52s} {result['plain_sequential_nb_per_min']:7.1f} notebooks/min")
     print(f"{f'classroom autograde ({args.workers} workers, sandboxed)':52s} {result['classroom_sandboxed_parallel_nb_per_min']:7.1f} notebooks/min")
     print(f"speed-up {result['speedup']}x; identical scores: {same}")
