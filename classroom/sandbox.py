@@ -25,6 +25,9 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Integer, List, Unicode
 from traitlets.config import Configurable
 
+# Put on a kernel's path after its tinytorch: modules a grading kernel must not load (see its files).
+KERNEL_STUBS = Path(__file__).resolve().parent / "kernel_stubs"
+
 
 class SandboxUnavailable(RuntimeError):
     pass
@@ -101,10 +104,10 @@ def sandbox_command(kernel_cmd, *, config, workdir, ipc_dir, package_dir, uid):
         cmd += ["--perms", "0755", "--dir", parent]
     for root in _python_roots() + list(config.extra_ro_binds):
         cmd += ["--ro-bind", root, root]
-    cmd += ["--ro-bind", str(package_dir), "/opt/tinytorch",
+    cmd += ["--ro-bind", str(package_dir), "/opt/tinytorch", "--ro-bind", str(KERNEL_STUBS), "/opt/kernel-stubs",
             "--ro-bind", str(workdir), str(workdir), "--chdir", str(workdir),
             "--bind", str(ipc_dir), str(ipc_dir),
-            "--setenv", "HOME", "/tmp", "--setenv", "PYTHONPATH", "/opt/tinytorch",
+            "--setenv", "HOME", "/tmp", "--setenv", "PYTHONPATH", "/opt/tinytorch:/opt/kernel-stubs",
             # no MPLBACKEND: ipykernel then selects matplotlib's inline backend, so a student's plot is an
             # image/png output in the graded notebook and the feedback, as in JupyterLab
             "--unsetenv", "MPLBACKEND", "--setenv", "MPLCONFIGDIR", "/tmp",
