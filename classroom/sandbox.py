@@ -147,6 +147,11 @@ def claim_uid(config):
                              "(raise c.Sandbox.uid_slots)")
 
 
+def _special_files(folder, names):
+    paths = ((name, os.path.join(folder, name)) for name in names)
+    return [name for name, path in paths if not (os.path.islink(path) or os.path.isfile(path) or os.path.isdir(path))]
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """An AsyncKernelManager whose kernels start inside the sandbox (see the module docstring)."""
 
@@ -180,7 +185,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     def stage(self, folder):
         """Copy the files of `folder` (the notebook's folder) into the kernel's working directory, which the
         kernel sees read-only: before it runs the notebook, whether it was started for it or ahead of it."""
-        shutil.copytree(folder, self._work_dir, symlinks=True, dirs_exist_ok=True)
+        # symlinks=True: a link is copied as a link (resolved inside the sandbox, as before), never followed by
+        # this root process; FIFOs, sockets and devices are left out (copying a FIFO would block)
+        shutil.copytree(folder, self._work_dir, symlinks=True, dirs_exist_ok=True, ignore=_special_files)
         self._work_dir.chmod(0o750)  # copytree copied the folder's own mode onto it
 
     async def _async_cleanup_resources(self, restart=False):

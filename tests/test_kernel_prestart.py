@@ -117,3 +117,24 @@ def test_a_spare_for_other_parameters_is_shut_down_not_used(scratch_course):
     for m in ("01_tensor", "02_activations"):
         scores = c.cell_scores(m, "s1")
         assert all(s[0] == s[1] for s in scores.values() if not s[2]), (m, scores)
+
+
+def test_staging_copies_links_as_links_and_skips_special_files(tmp_path):
+    from classroom.sandbox import SandboxedKernelManager
+    folder, work = tmp_path / "submission", tmp_path / "work"
+    folder.mkdir()
+    work.mkdir()
+    (folder / "nb.ipynb").write_text("{}")
+    (folder / "data").mkdir()
+    (folder / "data" / "x.txt").write_text("x")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the grader's file")
+    (folder / "link").symlink_to(secret)
+    os.mkfifo(folder / "pipe")
+    km = SandboxedKernelManager()
+    km._work_dir = work
+    km.stage(folder)
+    assert sorted(p.name for p in work.iterdir()) == ["data", "link", "nb.ipynb"]
+    assert (work / "link").is_symlink() and os.readlink(work / "link") == str(secret)  # not its content
+    assert (work / "data" / "x.txt").read_text() == "x"
+    assert oct(work.stat().st_mode & 0o777) == "0o750"
