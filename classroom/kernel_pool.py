@@ -11,6 +11,7 @@ down when the notebook is done, as for any kernel. The spare left at the end is 
 """
 import atexit
 import logging
+import shutil
 
 from jupyter_core.utils import run_sync
 
@@ -27,7 +28,8 @@ def _alive(km):
 async def _shutdown(km):
     try:
         await km.shutdown_kernel(now=True)
-    except Exception:  # already gone: shutdown_kernel still removed what it could
+    except Exception as err:  # already gone: what is left of it is removed below
+        log.warning("shutting down a spare kernel: %s", err)
         try:
             await km.cleanup_resources()
         except Exception:
@@ -70,7 +72,32 @@ def discard():
     global _spare
     spare, _spare = _spare, None
     if spare is not None:
-        run_sync(_shutdown)(spare[1])
+        try:
+            run_sync(_shutdown)(spare[1])
+        except Exception:  # no event loop to run it on (e.g. closed already): stop it directly
+            _stop_now(spare[1])
+
+
+def _stop_now(km):
+    """Kill the kernel's process and remove its folders and uid claim, without jupyter_client's event loop."""
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    if process is not None and process.poll() is None:
+        process.kill()  # bwrap: its PID namespace, and so the whole kernel, goes with it
+        process.wait(timeout=10)
+    for folder in (getattr(km, "_ipc_dir", None), getattr(km, "_work_dir", None)):
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+    if getattr(km, "_uid_lock", None):
+        km._uid_lock.close()
+        km._uid_lock = None
+
+
+def _discard_at_exit():
+    # at interpreter exit other atexit hooks may have closed the event loop jupyter_client needs: stop it directly
+    global _spare
+    spare, _spare = _spare, None
+    if spare is not None:
+        _stop_now(spare[1])
 
 
 def spare_key():
@@ -78,4 +105,4 @@ def spare_key():
     return _spare[0] if _spare else None
 
 
-atexit.register(discard)
+atexit.register(_discard_at_exit)

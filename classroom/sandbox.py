@@ -191,10 +191,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         self._work_dir.chmod(0o750)  # copytree copied the folder's own mode onto it
 
     async def _async_cleanup_resources(self, restart=False):
-        await super()._async_cleanup_resources(restart=restart)
-        shutil.rmtree(getattr(self, "_ipc_dir", ""), ignore_errors=True)
-        shutil.rmtree(getattr(self, "_work_dir", ""), ignore_errors=True)
-        if getattr(self, "_uid_lock", None):
-            # the kernel's processes are gone with its PID namespace (bwrap --die-with-parent, --unshare-pid)
-            self._uid_lock.close()
-            self._uid_lock = None
+        try:
+            await super()._async_cleanup_resources(restart=restart)
+        finally:  # also when jupyter_client's part fails (e.g. at interpreter exit): no folder is left behind
+            shutil.rmtree(getattr(self, "_ipc_dir", ""), ignore_errors=True)
+            shutil.rmtree(getattr(self, "_work_dir", ""), ignore_errors=True)
+            if getattr(self, "_uid_lock", None):
+                # the kernel's processes are gone with its PID namespace (bwrap --die-with-parent, --unshare-pid)
+                self._uid_lock.close()
+                self._uid_lock = None
