@@ -75,10 +75,10 @@ def discard():
         try:
             run_sync(_shutdown)(spare[1])
         except Exception:  # no event loop to run it on (e.g. closed already): stop it directly
-            _stop_now(spare[1])
+            stop_now(spare[1])
 
 
-def _stop_now(km):
+def stop_now(km):
     """Kill the kernel's process and remove its folders and uid claim, without jupyter_client's event loop."""
     process = getattr(getattr(km, "provisioner", None), "process", None)
     if process is not None and process.poll() is None:
@@ -97,7 +97,7 @@ def _discard_at_exit():
     global _spare
     spare, _spare = _spare, None
     if spare is not None:
-        _stop_now(spare[1])
+        stop_now(spare[1])
 
 
 def spare_key():

@@ -71,9 +71,14 @@ class GuardedExecute(Execute):
         info = resources.get("nbgrader", {}) if resources else {}
         self._package_dir = _published_package(info.get("assignment", ""), Classroom(config=self.config).published,
                                                self.config.CourseDirectory.root)
+        self._kernel_used = None
         try:
             return super().preprocess(nb, resources, km=km)
         finally:
+            if self._kernel_used is not None:
+                # nbclient's cleanup misses a kernel that was stopped or died mid-notebook (a timeout, os._exit):
+                # its folders (the staged copy of the notebook's folder among them) stayed in /tmp
+                kernel_pool.stop_now(self._kernel_used)
             if info.get("student"):
                 write_events(self.config.CourseDirectory.root, info["assignment"], info["student"], self._events)
 
@@ -89,11 +94,12 @@ class GuardedExecute(Execute):
             self.kernel_name = self.nb.metadata.get("kernelspec", {}).get("name", "")
         if self._sandboxed and (km := kernel_pool.take(self._launch_key())) is not None:
             km.stage(self.resources.get("metadata", {}).get("path") or km._work_dir)
-            self.km = km
+            self.km = self._kernel_used = km
             return km
         km = super().create_kernel_manager()
         if self._sandboxed:
             km.package_dir = str(self._package_dir)
+            self._kernel_used = km
         return km
 
     def _launch_key(self):
