@@ -66,6 +66,8 @@ def main():
                                                                 "(implied by --scheduler)")
     parser.add_argument("--pg-server", default=os.environ.get("TINYTORCH_TEST_PG_URL"),
                         help="PostgreSQL server for --scheduler's gradebook (default: TINYTORCH_TEST_PG_URL)")
+    parser.add_argument("--no-prestart", action="store_true",
+                        help="start each kernel when its notebook comes (c.GuardedExecute.prestart = False)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     plain_root, ours_root = work / "plain", work / "ours"
@@ -99,12 +101,14 @@ def main():
         result.update(plain_sequential_nb_per_min=round(60 * n / plain_s, 1),
                       plain_cpu_s_per_notebook=round((cpu_seconds() - cpu) / n, 2))
 
-    ours = Course(ours_root, {"Classroom.published": course.modules(), **overrides})
+    ours = Course(ours_root, {"Classroom.published": course.modules(), "GuardedExecute.prestart": not args.no_prestart,
+                              **overrides})
     start, cpu = time.perf_counter(), cpu_seconds()
     autograde_all(args.modules, c=ours, workers=args.workers)
     ours_s = time.perf_counter() - start
     result.update(classroom_sandboxed_parallel_nb_per_min=round(60 * n / ours_s, 1),
-                  classroom_cpu_s_per_notebook=round((cpu_seconds() - cpu) / n, 2))
+                  classroom_cpu_s_per_notebook=round((cpu_seconds() - cpu) / n, 2), prestart=not args.no_prestart,
+                  load_average=[round(x, 1) for x in os.getloadavg()])
     label = f"classroom autograde ({result['engine']}, sandboxed)"
     same = True
     if not args.no_plain:

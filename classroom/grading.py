@@ -11,7 +11,7 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from tqdm import tqdm
 
-from classroom import course, database, deadlines, distributed, release_history
+from classroom import course, database, deadlines, distributed, kernel_pool, release_history
 from classroom.config import Classroom
 from classroom.cells import is_test_cell
 from classroom.events import read_events as _read_events, write_events
@@ -223,7 +223,9 @@ def autograde_all(modules=None, students=None, c=None, workers=None, progress=Tr
                 results[(m, s)] = events
                 bar.update()
             distributed.grade_pairs(c, pairs, client, done)
+            client.run(kernel_pool.discard)  # each worker's spare kernel: no next notebook is coming
     bar.close()
+    kernel_pool.discard()  # the kernel this process started for a next notebook there is not
     problems = {key: ev for key, ev in sorted(results.items()) if ev}
     if not progress:
         return problems

@@ -2,7 +2,9 @@
 
 Inside, the kernel sees: the system's /usr (read-only), the Python interpreter's prefix and the course
 virtualenv (read-only), a `tinytorch` holding only the modules published before the one being graded
-(read-only), the submission's own folder (read-only, as its working directory), an empty /tmp, and the
+(read-only), a private copy of the submission's folder (read-only, as its working directory: a directory of
+its own, readable by its uid alone, filled when the kernel is given its notebook, so a kernel can be started
+before it is known which student it will grade; see classroom/kernel_pool.py), an empty /tmp, and the
 unix sockets it talks to the grader on. It has no network (own network namespace), its own PID namespace,
 an unprivileged uid, and limits on address space, processes, open files and file size. Not visible:
 source/, release/, gradebook/, other submissions, the instructor's home.
@@ -22,6 +24,9 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Integer, List, Unicode
 from traitlets.config import Configurable
+
+# Put on a kernel's path after its tinytorch: modules a grading kernel must not load (see its files).
+KERNEL_STUBS = Path(__file__).resolve().parent / "kernel_stubs"
 
 
 class SandboxUnavailable(RuntimeError):
@@ -99,10 +104,10 @@ def sandbox_command(kernel_cmd, *, config, workdir, ipc_dir, package_dir, uid):
         cmd += ["--perms", "0755", "--dir", parent]
     for root in _python_roots() + list(config.extra_ro_binds):
         cmd += ["--ro-bind", root, root]
-    cmd += ["--ro-bind", str(package_dir), "/opt/tinytorch",
+    cmd += ["--ro-bind", str(package_dir), "/opt/tinytorch", "--ro-bind", str(KERNEL_STUBS), "/opt/kernel-stubs",
             "--ro-bind", str(workdir), str(workdir), "--chdir", str(workdir),
             "--bind", str(ipc_dir), str(ipc_dir),
-            "--setenv", "HOME", "/tmp", "--setenv", "PYTHONPATH", "/opt/tinytorch",
+            "--setenv", "HOME", "/tmp", "--setenv", "PYTHONPATH", "/opt/tinytorch:/opt/kernel-stubs",
             # no MPLBACKEND: ipykernel then selects matplotlib's inline backend, so a student's plot is an
             # image/png output in the graded notebook and the feedback, as in JupyterLab
             "--unsetenv", "MPLBACKEND", "--setenv", "MPLCONFIGDIR", "/tmp",
@@ -142,6 +147,11 @@ def claim_uid(config):
                              "(raise c.Sandbox.uid_slots)")
 
 
+def _special_files(folder, names):
+    paths = ((name, os.path.join(folder, name)) for name in names)
+    return [name for name, path in paths if not (os.path.islink(path) or os.path.isfile(path) or os.path.isdir(path))]
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """An AsyncKernelManager whose kernels start inside the sandbox (see the module docstring)."""
 
@@ -150,25 +160,43 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_pre_start_kernel(self, **kw):
         self._ipc_dir = Path(tempfile.mkdtemp(prefix="tt-kernel-"))
         self._ipc_dir.chmod(0o777)  # the kernel runs as an unprivileged uid and creates its sockets here
+        self._work_dir = Path(tempfile.mkdtemp(prefix="tt-work-"))  # its working directory (see stage)
         self.transport = "ipc"
         self.ip = str(self._ipc_dir / "sock")
         self.connection_file = str(self._ipc_dir / "kernel.json")
         return await super()._async_pre_start_kernel(**kw)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
-        config = Sandbox(parent=self.parent)
+        # config=, not parent=: the manager has no parent (nbclient makes it with config=), so parent= gave the
+        # defaults and c.Sandbox.<limit> never reached the kernel's command line
+        config = Sandbox(config=self.config)
         os.chmod(self.connection_file, 0o644)
-        workdir = Path(kw.get("cwd") or os.getcwd()).resolve()
         uid, self._uid_lock = claim_uid(config)
-        wrapped = sandbox_command(kernel_cmd, config=config, workdir=workdir, ipc_dir=self._ipc_dir,
+        os.chown(self._work_dir, 0, uid)  # root's, readable by this kernel's uid (its gid) and no one else
+        self._work_dir.chmod(0o750)
+        if kw.get("cwd"):
+            self.stage(kw["cwd"])
+        kw["cwd"] = str(self._work_dir)
+        wrapped = sandbox_command(kernel_cmd, config=config, workdir=self._work_dir, ipc_dir=self._ipc_dir,
                                   package_dir=self.package_dir, uid=uid)
         kw["stdout"] = subprocess.DEVNULL  # ipykernel's connection banner; errors still reach stderr
         return await super()._async_launch_kernel(wrapped, **kw)
 
+    def stage(self, folder):
+        """Copy the files of `folder` (the notebook's folder) into the kernel's working directory, which the
+        kernel sees read-only: before it runs the notebook, whether it was started for it or ahead of it."""
+        # symlinks=True: a link is copied as a link (resolved inside the sandbox, as before), never followed by
+        # this root process; FIFOs, sockets and devices are left out (copying a FIFO would block)
+        shutil.copytree(folder, self._work_dir, symlinks=True, dirs_exist_ok=True, ignore=_special_files)
+        self._work_dir.chmod(0o750)  # copytree copied the folder's own mode onto it
+
     async def _async_cleanup_resources(self, restart=False):
-        await super()._async_cleanup_resources(restart=restart)
-        shutil.rmtree(getattr(self, "_ipc_dir", ""), ignore_errors=True)
-        if getattr(self, "_uid_lock", None):
-            # the kernel's processes are gone with its PID namespace (bwrap --die-with-parent, --unshare-pid)
-            self._uid_lock.close()
-            self._uid_lock = None
+        try:
+            await super()._async_cleanup_resources(restart=restart)
+        finally:  # also when jupyter_client's part fails (e.g. at interpreter exit): no folder is left behind
+            shutil.rmtree(getattr(self, "_ipc_dir", ""), ignore_errors=True)
+            shutil.rmtree(getattr(self, "_work_dir", ""), ignore_errors=True)
+            if getattr(self, "_uid_lock", None):
+                # the kernel's processes are gone with its PID namespace (bwrap --die-with-parent, --unshare-pid)
+                self._uid_lock.close()
+                self._uid_lock = None

@@ -7,21 +7,41 @@
   code cell not run after that gets an error output, so its tests score zero, and the reason is recorded
   in gradebook/events/<student>/<module>.json for the report (not beside the autograded notebook, which
   nbgrader copies into the students' feedback).
+- While a notebook runs, the next notebook's kernel starts (classroom/kernel_pool.py): a fresh kernel in a
+  fresh sandbox, used by one notebook at most, and only if launched with that notebook's parameters.
 """
 import json
 
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import Enum
+from traitlets import Bool, Enum
 
 from classroom.cells import is_test_cell
+from classroom import course, kernel_pool
 from classroom.config import Classroom
 from classroom.events import write_events
 from classroom.kernel_package import published_package
 from classroom.oracles import strip_oracles
 from classroom.sandbox import Sandbox, SandboxedKernelManager
+
+
+_PACKAGES = {}
+
+
+def _published_package(module_id, published, root):
+    """published_package, rebuilt only when a source notebook changed: building it reads every source notebook
+    (0.1-0.3 s, once per graded notebook before this)."""
+    key = (module_id, tuple(published), str(root))
+    stamps = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(course.SOURCE.glob("*/*.ipynb")))
+    cached = _PACKAGES.get(key)
+    if cached and cached[0] == stamps and (cached[1] / "tinytorch" / "__init__.py").is_file():
+        return cached[1]
+    package = published_package(module_id, published, root)
+    _PACKAGES[key] = (stamps, package)
+    return package
 
 
 class KernelStopped(Exception):
@@ -36,6 +56,9 @@ class GuardedExecute(Execute):
     check_mode = Enum(["grade", "reference"], "grade", help=(
         "How the kernel's tinytorch.testing checks behave: 'grade' records values and never raises (the "
         "verdict is CompareChecks', outside the kernel); 'reference' records and raises (the solution run)."))
+    prestart = Bool(True, help=(
+        "While a notebook is graded (check mode 'grade', sandboxed), start the kernel of the next one, so its "
+        "start-up is hidden. A kernel still runs one notebook only: see classroom/kernel_pool.py.")).tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         self._stopped = self._pending_stop = None
@@ -46,24 +69,58 @@ class GuardedExecute(Execute):
         self._sandboxed = sandbox.check()
         self._output_limit = sandbox.output_limit_kb * 1024
         info = resources.get("nbgrader", {}) if resources else {}
-        self._package_dir = published_package(info.get("assignment", ""), Classroom(config=self.config).published,
-                                              self.config.CourseDirectory.root)
+        self._package_dir = _published_package(info.get("assignment", ""), Classroom(config=self.config).published,
+                                               self.config.CourseDirectory.root)
+        self._kernel_used = None
         try:
             return super().preprocess(nb, resources, km=km)
         finally:
+            if self._kernel_used is not None:
+                # nbclient's cleanup misses a kernel that was stopped or died mid-notebook (a timeout, os._exit):
+                # its folders (the staged copy of the notebook's folder among them) stayed in /tmp
+                kernel_pool.stop_now(self._kernel_used)
             if info.get("student"):
                 write_events(self.config.CourseDirectory.root, info["assignment"], info["student"], self._events)
 
     def create_kernel_manager(self):
         # Before any notebook code runs: checks record their values for CompareChecks.
         setup = f"--IPKernelApp.exec_lines=import tinytorch.testing; tinytorch.testing.set_check_mode({self.check_mode!r})"
-        self.extra_arguments = [a for a in self.extra_arguments if not a.startswith("--IPKernelApp.exec_lines=")] + [
-            setup, "--IPKernelApp.ignore_cwd=True"]  # files beside the notebook shadow no module (see sandbox.py)
+        self.extra_arguments = [a for a in self.extra_arguments if not a.startswith(
+            ("--IPKernelApp.exec_lines=", "--HistoryManager.hist_file="))] + [
+            setup, "--IPKernelApp.ignore_cwd=True",  # files beside the notebook shadow no module (see sandbox.py)
+            f"--HistoryManager.hist_file={self.ipython_hist_file}"]  # here, not by nbclient: part of the launch key
         self.kernel_manager_class = SandboxedKernelManager if self._sandboxed else AsyncKernelManager
+        if self._sandboxed and not self.kernel_name:
+            self.kernel_name = self.nb.metadata.get("kernelspec", {}).get("name", "")
+        if self._sandboxed and (km := kernel_pool.take(self._launch_key())) is not None:
+            km.stage(self.resources.get("metadata", {}).get("path") or km._work_dir)
+            self.km = self._kernel_used = km
+            return km
         km = super().create_kernel_manager()
         if self._sandboxed:
             km.package_dir = str(self._package_dir)
+            self._kernel_used = km
         return km
+
+    def _launch_key(self):
+        """Everything a kernel is launched with: a spare kernel started with another key is not used."""
+        limits = Sandbox(config=self.config)
+        return (self.kernel_name, str(self._package_dir), self.check_mode, tuple(self.extra_arguments),
+                tuple(sorted((name, repr(getattr(limits, name))) for name in limits.trait_names(config=True))))
+
+    def _new_manager(self):
+        km = SandboxedKernelManager(kernel_name=self.kernel_name, config=self.config)
+        km.package_dir = str(self._package_dir)
+        return km
+
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        # this notebook's kernel is up: launch the next one, to start while this notebook runs
+        if self._sandboxed and self.prestart and self.check_mode == "grade":
+            await kernel_pool.start_spare(self._launch_key(), self._new_manager, self.extra_arguments)
+        return kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)  # what nbconvert's preprocess calls
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
