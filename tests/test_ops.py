@@ -21,6 +21,7 @@ import pytest
 import tinytorch  # noqa: F401  (every module registers its ops on import)
 from tinytorch import autograd
 from tinytorch.activations import GELU, ReLU, Sigmoid, Tanh
+from tinytorch.layers import linear
 from tinytorch.spatial import avg_pool2d, conv2d, max_pool2d
 from tinytorch.attention import softmax
 from tinytorch.transformers import layer_norm
@@ -143,6 +144,13 @@ OPS = [
         [((2, 3), (3, 4)), ((5, 2, 3), (3,)), ((3,), (3,)), ((3,), (3, 2)), ((2, 1, 2, 3), (4, 3, 2)),
          ((0, 3), (3, 2)), ((1, 1), (1, 1))],
         torch=lambda a, b: a @ b, ints=True),
+    # ---- linear (module 03's fused x @ W + b; W is (in, out), so PyTorch's F.linear gets W.T)
+    Row("linear", "linear(x, w, b)", lambda x, w, b: linear(x, w, b), lambda x, w, b: x @ w + b,
+        [((2, 3), (3, 4), (4,)), ((2, 3, 4), (4, 5), (5,)), ((3,), (3, 2), (2,)), ((0, 3), (3, 2), (2,)),
+         ((1, 1), (1, 1), (1,))],
+        torch=lambda x, w, b: F.linear(x, w.T, b)),
+    Row("linear", "linear(x, w) without a bias", lambda x, w: linear(x, w), lambda x, w: x @ w,
+        [((2, 3), (3, 4)), ((2, 1, 3, 4), (4, 2))], torch=lambda x, w: F.linear(x, w.T)),
     # ---- reductions (mean is sum * 1/count)
     *[Row("sum", f"sum(axis={axis}, keepdims={keep})", lambda a, axis=axis, keep=keep: a.sum(axis=axis, keepdims=keep),
           lambda a, axis=axis, keep=keep: a.sum(axis=axis, keepdims=keep), cases,

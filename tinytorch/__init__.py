@@ -1,7 +1,7 @@
 """tinytorch: the reference package, exported from the course notebooks by `make package`."""
 from tinytorch.tensor import is_grad_enabled, set_grad_enabled, broadcast_shape, OpEvent, OpHookHandle, add_op_hook, Tensor, pad, cat, stack, where, maximum, minimum, broadcast_to
 from tinytorch.activations import ReLU, Sigmoid, Tanh, GELU, Softmax
-from tinytorch.layers import Module, Linear, Dropout, Sequential, Flatten
+from tinytorch.layers import Module, linear, Linear, Dropout, Sequential, Flatten
 from tinytorch.losses import Loss, log_softmax, MSELoss, CrossEntropyLoss, BinaryCrossEntropyLoss
 from tinytorch.autograd import GRAD_RULES, register_op, unbroadcast, topological_order, backward, no_grad
 from tinytorch.optimizers import Optimizer, SGD, Adam, AdamW

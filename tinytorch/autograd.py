@@ -333,6 +333,26 @@ def grad_matmul(out, g):
     return grad_a, grad_b
 
 
+@register_op("linear")
+def grad_linear(out, g):
+    """out = linear(x, w[, b]) = x @ w + b (module 03), x (*, in), w (in, out), b (out,)  ->  (grad_x, grad_w[, grad_b]).
+
+    grad_x = g @ wᵀ, in x's shape; grad_w = x2ᵀ @ g2, (in, out), with every row folded into one product
+    (x2 = x.reshape(-1, in), g2 = g.reshape(-1, out)): the weight is shared by all rows of every leading axis;
+    grad_b = g summed over all leading axes, (out,). None for an input that requires no gradient (its product
+    skipped). One tuple entry per input: two without a bias, three with one.
+    """
+    x, w = out._inputs[0], out._inputs[1]
+    n_in, n_out = w.shape
+    g2 = g.reshape(-1, n_out)
+    grad_x = g @ w.data.T if x.requires_grad else None
+    grad_w = x.data.reshape(-1, n_in).T @ g2 if w.requires_grad else None
+    if len(out._inputs) == 2:
+        return grad_x, grad_w
+    grad_b = g2.sum(axis=0) if out._inputs[2].requires_grad else None
+    return grad_x, grad_w, grad_b
+
+
 @register_op("sum")
 def grad_sum(out, g):
     """out = a.sum(axis, keepdims) (both in out._saved)  ->  (grad_a,), broadcastable to a.shape."""

@@ -83,6 +83,23 @@ class Module:
         return int(sum(p.size for p in self.parameters()))
 
 
+def linear(input, weight, bias=None):
+    """y = input @ weight + bias, recorded as ONE op, "linear", with inputs (input, weight[, bias]).
+
+    torch.nn.functional.linear's name and argument order, but in our layout: weight is (in_features,
+    out_features), so y = input @ weight + bias (PyTorch's weight is (out, in) and it computes input @ weight.T).
+    input: Tensor (*, in); weight: Tensor (in, out); bias: Tensor (out,) or None  ->  Tensor (*, out), NumPy's
+    result dtype (float32 in, float32 out). Shapes are not checked here (a mismatch raises NumPy's ValueError);
+    Linear.forward checks them with a message that names the layer. Cost: 2·(rows)·in·out FLOPs, + rows·out
+    for the bias. Its gradient rule, grad_linear, is in module 05. Source: torch.nn.functional.linear.
+    """
+    y = input.data @ weight.data
+    if bias is None:
+        return Tensor.from_op(y, "linear", input, weight)
+    y = y + bias.data
+    return Tensor.from_op(y, "linear", input, weight, bias)
+
+
 class Linear(Module):
     """Fully connected layer: y = x @ weight + bias.
 
@@ -93,7 +110,7 @@ class Linear(Module):
         bias: Tensor (out_features,), float32, requires_grad=True, ~ U(-1/√in, 1/√in); None if bias=False.
     forward(x): x of shape (..., in_features) -> (..., out_features); ValueError naming in_features if the
         last dim is not in_features (or x is 0-d).
-    Cost: 2·(rows of x)·in·out FLOPs.
+    Cost: 2·(rows of x)·in·out FLOPs. The forward is one call of linear(x, weight, bias): one recorded op.
     """
 
     def __init__(self, in_features, out_features, bias=True):
@@ -111,10 +128,7 @@ class Linear(Module):
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"Linear({self.in_features}, {self.out_features}) expects inputs whose last dimension "
                              f"is {self.in_features}, got shape {x.shape}")
-        out = x @ self.weight
-        if self.bias is not None:
-            out = out + self.bias
-        return out
+        return linear(x, self.weight, self.bias)
 
     def __repr__(self):
         return f"Linear(in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None})"

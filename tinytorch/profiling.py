@@ -83,6 +83,8 @@ def op_flops(op, output):
     op: the op name (OpEvent.op); output: the Tensor it made. Needs the graph edge (output._inputs), so the op must
     have run with recording on and an input that requires grad (count_flops arranges that).
     - "matmul" a (..., M, K) @ b (..., K, N): 2·K per output element, 2·(batch·M·N)·K in all (1-D operands: NumPy's rules);
+    - "linear" (input (*, in), weight (in, out)[, bias]), module 03's fused x @ W + b: the matmul's 2·in per output
+      element, plus 1 per output element for the bias add when there is a bias;
     - "conv2d" (input, weight (C_out, C_in, kH, kW)[, bias]): 2·C_in·kH·kW per output element (its im2col matmul),
       2·N·C_out·H_out·W_out·C_in·kH·kW, plus 1 per output element for the bias add when there is a bias;
     - ELEMENTWISE_OPS: 1 per output element; REDUCTION_OPS: 1 per input element; POOLING_OPS: kH·kW per output element;
@@ -92,12 +94,13 @@ def op_flops(op, output):
     """
     if op in FREE_OPS:
         return 0
-    if op in ("matmul", "conv2d", *REDUCTION_OPS, *POOLING_OPS) and not output._inputs:
+    if op in ("matmul", "linear", "conv2d", *REDUCTION_OPS, *POOLING_OPS) and not output._inputs:
         raise ValueError(f"op_flops({op!r}) needs the op's inputs (and a pooling op its saved kernel), and none were recorded: run the op with "
                          "recording on and an input that requires grad")
-    if op == "matmul":
+    if op in ("matmul", "linear"):
         a = output._inputs[0]
-        return 2 * int(output.size) * int(a.shape[-1])
+        extra = int(output.size) if op == "linear" and len(output._inputs) == 3 else 0  # linear's bias add
+        return 2 * int(output.size) * int(a.shape[-1]) + extra
     if op == "conv2d":
         w = output._inputs[1]
         per_output = int(w.size) // int(w.shape[0])            # C_in·kH·kW multiply-adds per output value
@@ -124,8 +127,8 @@ def count_flops(model, input_shape, dtype=np.float32):
     layer runs in turn (exactly what Sequential.forward does) and its FLOPs are listed under "<index> <class>",
     e.g. "0 Linear"; any other model is one entry, its class name.
     Returns {"total": int, "by_layer": {name: int}, "by_op": {op: int}, "uncounted": sorted op names that
-    op_flops does not know (counted as 0)}. A Linear(in, out) on a batch of B rows: 2·B·in·out (matmul) + B·out
-    (bias add); a Conv2d: 2·N·C_out·H_out·W_out·C_in·kH·kW + N·C_out·H_out·W_out (bias).
+    op_flops does not know (counted as 0)}. A Linear(in, out) on a batch of B rows: 2·B·in·out + B·out
+    (bias add), one "linear" op; a Conv2d: 2·N·C_out·H_out·W_out·C_in·kH·kW + N·C_out·H_out·W_out (bias).
     """
     was_training = getattr(model, "training", False)
     if hasattr(model, "eval"):

@@ -28,8 +28,21 @@ MUTANTS = [
          find="requires_grad=True) if bias else None", replace="requires_grad=True) if False else None",
          caught_by=["test_linear_forward", "test_linear_init", "test_sequential_flatten"]),
     dict(name="bias_not_added", cell="linear",
-         find="out = out + self.bias", replace="out = out",
+         find="y = y + bias.data", replace="y = y",
          caught_by=["test_linear_forward", "test_sequential_flatten"]),
+    dict(name="linear_records_matmul_then_add", cell="linear",
+         find='    y = input.data @ weight.data\n'
+              '    if bias is None:\n'
+              '        return Tensor.from_op(y, "linear", input, weight)\n'
+              '    y = y + bias.data\n'
+              '    return Tensor.from_op(y, "linear", input, weight, bias)',
+         replace="    y = input @ weight\n    return y if bias is None else y + bias",
+         caught_by=["test_linear_forward"]),
+    # only the hidden checks see this: the bias would get no gradient
+    dict(name="linear_drops_bias_input", cell="linear",
+         find='return Tensor.from_op(y, "linear", input, weight, bias)',
+         replace='return Tensor.from_op(y, "linear", input, weight)',
+         caught_by=["test_linear_forward"]),
     # only the hidden checks see these: (B, T, in) inputs, the error message, bias=False
     dict(name="shape_check_assumes_2d_input", cell="linear",
          find="x.ndim == 0 or x.shape[-1] != self.in_features", replace="x.shape[1] != self.in_features",
