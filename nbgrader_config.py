@@ -31,9 +31,10 @@ c.Exchange.root = os.environ.get("TINYTORCH_EXCHANGE", "/srv/nbgrader/exchange")
 # --- Grading student code safely (classroom/preprocessors/guarded_execute.py, classroom/sandbox.py) -----------------------
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades)
+    AssignLatePenalties, IgnorePattern, LimitOutput, SaveAutoGrades)
 
-from classroom.preprocessors import CompareChecks, GuardedExecute, RestoreGradingMetadata, ScoreCapstone  # noqa: E402
+from classroom.preprocessors import (  # noqa: E402
+    CachedCheckCellMetadata, CompareChecks, GuardedExecute, RestoreGradingMetadata, ScoreCapstone)
 from nbgrader.preprocessors import ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec  # noqa: E402
 
 # nbconvert re-validates the notebook after every preprocessor by default, compiling the JSON schema anew each
@@ -42,7 +43,7 @@ c.Exporter.optimistic_validation = True
 
 # Graded cells get their release metadata back before nbgrader checks them (classroom/preprocessors/restore_grading_metadata.py).
 c.Autograde.sanitize_preprocessors = [ClearOutput, RestoreGradingMetadata, DeduplicateIds, OverwriteKernelspec,
-                                      OverwriteCells, CheckCellMetadata]
+                                      OverwriteCells, CachedCheckCellMetadata]
 
 # CompareChecks turns the values each test cell recorded into its verdict, outside the kernel (README,
 # "Grading safely"); it must come after execution and before SaveAutoGrades.
@@ -50,7 +51,7 @@ c.Autograde.sanitize_preprocessors = [ClearOutput, RestoreGradingMetadata, Dedup
 # submitted model files (classroom/capstone.py); for every other module it does nothing.
 c.Autograde.autograde_preprocessors = [GuardedExecute, CompareChecks, ScoreCapstone, IgnorePattern,
                                        ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
-                                       CheckCellMetadata]
+                                       CachedCheckCellMetadata]
 # The capstone's held-out digits (`make heldout` writes them from the data cache; never in release/ or a kernel), and
 # the limits of the process that loads and times each submitted model.
 c.ScoreCapstone.heldout = "gradebook/heldout"

@@ -63,8 +63,7 @@ def check_files(folder, max_model_mb=64):
     from tinytorch.capstone import read_submission
     folder = Path(folder)
     path = folder / "submission.json"
-    if path.is_symlink():
-        raise SubmissionProblem("capstone_invalid", "submission.json is a symbolic link: hand in the file itself")
+    _refuse_link(path)
     if not path.is_file():
         found = sorted(p.name for p in folder.iterdir() if p.suffix in (".json", ".npz")) if folder.is_dir() else []
         raise SubmissionProblem("capstone_invalid", "no submission.json handed in beside the notebook"
@@ -79,8 +78,7 @@ def check_files(folder, max_model_mb=64):
     stem = folder / doc["model"]
     for suffix, cap in ((".json", ARCHITECTURE_MAX_BYTES), (".npz", max_model_mb * 1024 * 1024)):
         file = stem.with_name(stem.name + suffix)
-        if file.is_symlink():  # a link could point anywhere on the grading machine: only files handed in count
-            raise SubmissionProblem("capstone_invalid", f"{file.name} is a symbolic link: hand in the file itself")
+        _refuse_link(file)
         if not file.is_file():
             raise SubmissionProblem("capstone_invalid", f"submission.json names the model {doc['model']!r}, "
                                     f"but {file.name} was not handed in")
@@ -88,6 +86,12 @@ def check_files(folder, max_model_mb=64):
             raise SubmissionProblem("capstone_invalid", f"{file.name} is {file.stat().st_size:,} bytes "
                                     f"(at most {cap:,})")
     return doc, stem
+
+
+def _refuse_link(path):
+    # a link could point anywhere on the grading machine: only files handed in count
+    if path.is_symlink():
+        raise SubmissionProblem("capstone_invalid", f"{path.name} is a symbolic link: hand in the file itself")
 
 
 def read_heldout(folder):
@@ -138,11 +142,11 @@ def measure(model_stem, baseline_stem, heldout, reps):
         # np.load's zip errors are OSError/ValueError/KeyError; json's parser raises RecursionError for nesting deeper
         # than Python's stack
         return {"rejected": f"{type(err).__name__}: {err}"[:500].replace(str(Path(model_stem).parent) + os.sep, "")}
+    fed = as_images(model)
     try:
-        measured = evaluate(as_images(model), baseline, images, labels, reps=reps, batch_sizes=(1, 256),
-                            clock=time.thread_time)
+        measured = evaluate(fed, baseline, images, labels, reps=reps, batch_sizes=(1, 256), clock=time.thread_time)
     except Exception as err:  # a model that loads but cannot run on the held-out images (shapes that do not chain)
-        shape = "(N, 1, 28, 28)" if as_images(model) is not model else "(N, 784)"
+        shape = "(N, 1, 28, 28)" if fed is not model else "(N, 784)"
         return {"rejected": f"the model does not run on the held-out images {shape}: {type(err).__name__}: {err}"[:500]}
     return {"measured": measured, "points": score(measured, measured["baseline_accuracy"])}
 

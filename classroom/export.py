@@ -5,6 +5,7 @@ A code cell whose first line is `#| export` goes to `tinytorch/<name>.py` (name 
 delimiters are dropped and the solution code kept, so the package is the instructor's solution, written once.
 """
 import ast
+import functools
 import sys
 from pathlib import Path
 
@@ -38,6 +39,7 @@ def exported_cells(notebook_path):
     return _EXPORTED[key]
 
 
+@functools.lru_cache(maxsize=256)  # parsing is most of build_package's time, which grading calls per notebook
 def public_names(code):
     """The module's `__all__` if it sets one, else its top-level classes, functions and constants defined
     (not imported) in `code`, without a leading _."""

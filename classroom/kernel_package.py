@@ -1,5 +1,7 @@
 """The `tinytorch` a student kernel imports: only the modules published before the one being graded."""
+import importlib.util
 import os
+import py_compile
 from pathlib import Path
 
 from classroom import course, export
@@ -29,8 +31,15 @@ def published_package(module_id, published, root):
         if stale.name not in files:
             stale.unlink()
     for name, text in files.items():
-        if not (package / name).is_file() or (package / name).read_text() != text:
+        path = package / name
+        changed = not path.is_file() or path.read_text() != text
+        if changed:
             scratch = package / f".{name}.{os.getpid()}"
             scratch.write_text(text)
-            os.replace(scratch, package / name)  # atomic: parallel graders may read it meanwhile
+            os.replace(scratch, path)  # atomic: parallel graders may read it meanwhile
+        # Kernels cannot write bytecode (PYTHONDONTWRITEBYTECODE, a read-only package), so each compiled the modules
+        # it imports again. A checked-hash pyc is verified against its source at every import (a pyc of a module no
+        # longer published is never used: Python reads __pycache__ only beside a source file).
+        if changed or not os.path.exists(importlib.util.cache_from_source(str(path))):
+            py_compile.compile(str(path), doraise=True, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
     return target

@@ -15,6 +15,7 @@ Line numbers are kept (tracebacks and the hidden/visible split stay right). `mak
 solution through this transform, so a transform that changed what a test does would fail the gate.
 """
 import ast
+import functools
 
 # check -> (position, keyword) of its oracle argument: the expected value, or the strings an error must mention
 EXPECTED = {"assert_close": (1, "expected"), "assert_equal": (1, "expected"), "assert_statistic": (2, "expected"),
@@ -78,6 +79,7 @@ def _loads(tree, skip):
     return names
 
 
+@functools.lru_cache(maxsize=1024)  # a test cell's source is the same in every submission of its module
 def strip_oracles(source):
     """The source with its expected values and oracle-only statements removed (see the module docstring)."""
     tree = ast.parse(source)

@@ -20,28 +20,12 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Enum
 
 from classroom.cells import is_test_cell
-from classroom import course, kernel_pool
+from classroom import kernel_pool
 from classroom.config import Classroom
 from classroom.events import write_events
 from classroom.kernel_package import published_package
 from classroom.oracles import strip_oracles
 from classroom.sandbox import Sandbox, SandboxedKernelManager
-
-
-_PACKAGES = {}
-
-
-def _published_package(module_id, published, root):
-    """published_package, rebuilt only when a source notebook changed: building it reads every source notebook
-    (0.1-0.3 s, once per graded notebook before this)."""
-    key = (module_id, tuple(published), str(root))
-    stamps = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(course.SOURCE.glob("*/*.ipynb")))
-    cached = _PACKAGES.get(key)
-    if cached and cached[0] == stamps and (cached[1] / "tinytorch" / "__init__.py").is_file():
-        return cached[1]
-    package = published_package(module_id, published, root)
-    _PACKAGES[key] = (stamps, package)
-    return package
 
 
 class KernelStopped(Exception):
@@ -69,7 +53,7 @@ class GuardedExecute(Execute):
         self._sandboxed = sandbox.check()
         self._output_limit = sandbox.output_limit_kb * 1024
         info = resources.get("nbgrader", {}) if resources else {}
-        self._package_dir = _published_package(info.get("assignment", ""), Classroom(config=self.config).published,
+        self._package_dir = published_package(info.get("assignment", ""), Classroom(config=self.config).published,
                                                self.config.CourseDirectory.root)
         self._kernel_used = None
         try:
