@@ -114,7 +114,8 @@ def np_layernorm_backward(g, cache, w):
 def np_attention(q, k, v, scale):
     """Causal softmax(q k^T * scale) v on (..., T, D); returns (out, p)."""
     T = q.shape[-2]
-    s = (q @ k.swapaxes(-1, -2)) * scale
+    s = q @ k.swapaxes(-1, -2)
+    s *= scale
     s[..., np.triu(np.ones((T, T), dtype=bool), 1)] = -np.inf
     s -= s.max(axis=-1, keepdims=True)
     p = np.exp(s, out=s)
@@ -130,13 +131,38 @@ def np_attention_backward(g, q, k, v, p, scale):
     return gs @ k, gs.swapaxes(-1, -2) @ q, gv
 
 
+def np_linear(x, w, b):
+    """x @ w + b on (rows, in) rows, the bias added in place (no second output-sized temporary)."""
+    y = x @ w
+    y += b
+    return y
+
+
 def np_gelu(x):
-    t = np.tanh(GELU_C * (x + 0.044715 * (x * x * x)))
-    return 0.5 * x * (1 + t), t
+    """GELU = x·s, s = 0.5·(1 + tanh(u)) = σ(2u), computed in place in one buffer; returns (out, s): s is saved."""
+    s = x * x
+    s *= -2 * GELU_C * 0.044715
+    s -= 2 * GELU_C
+    s *= x                               # -2u
+    np.minimum(s, 80.0, out=s)           # no overflow in exp
+    np.exp(s, out=s)
+    s += 1
+    np.reciprocal(s, out=s)              # s = σ(2u)
+    return x * s, s
 
 
-def np_gelu_backward(g, x, t):
-    return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (GELU_C * (1 + 3 * 0.044715 * (x * x))))
+def np_gelu_backward(g, x, s):
+    """g·GELU'(x), GELU'(x) = s + 2·x·s·(1 − s)·u', u' = c·(1 + 3·0.044715·x²), in place from the saved s."""
+    d = x * x
+    d *= 6 * 0.044715 * GELU_C
+    d += 2 * GELU_C
+    d *= x
+    d *= s
+    e = 1 - s
+    d *= e
+    d += s
+    d *= g
+    return d
 
 
 class NumpyGPT:
@@ -162,16 +188,16 @@ class NumpyGPT:
         for i in range(c["layers"]):
             p = f"blocks.{i}."
             a, ln1 = np_layernorm(h, w[p + "ln1.weight"], w[p + "ln1.bias"])
-            heads = [(a @ w[p + f"attn.{n}_proj.weight"] + w[p + f"attn.{n}_proj.bias"]).reshape(B, T, H, D)
+            heads = [np_linear(a, w[p + f"attn.{n}_proj.weight"], w[p + f"attn.{n}_proj.bias"]).reshape(B, T, H, D)
                      .transpose(0, 2, 1, 3) for n in "qkv"]
             o, probs = np_attention(*heads, 1.0 / math.sqrt(D))
             o = o.transpose(0, 2, 1, 3).reshape(B * T, E)
-            h = h + o @ w[p + "attn.out_proj.weight"] + w[p + "attn.out_proj.bias"]
+            h = h + np_linear(o, w[p + "attn.out_proj.weight"], w[p + "attn.out_proj.bias"])
             m, ln2 = np_layernorm(h, w[p + "ln2.weight"], w[p + "ln2.bias"])
-            f = m @ w[p + "mlp.fc1.weight"] + w[p + "mlp.fc1.bias"]
-            act, tanh = np_gelu(f)
-            h = h + act @ w[p + "mlp.fc2.weight"] + w[p + "mlp.fc2.bias"]
-            caches.append((a, ln1, heads, probs, o, m, ln2, f, act, tanh))
+            f = np_linear(m, w[p + "mlp.fc1.weight"], w[p + "mlp.fc1.bias"])
+            act, s = np_gelu(f)
+            h = h + np_linear(act, w[p + "mlp.fc2.weight"], w[p + "mlp.fc2.bias"])
+            caches.append((a, ln1, heads, probs, o, m, ln2, f, act, s))
         z, lnf = np_layernorm(h, w["ln_f.weight"], w["ln_f.bias"])
         logits = z @ w["lm_head.weight"]
         logits -= logits.max(axis=1, keepdims=True)
@@ -195,10 +221,10 @@ class NumpyGPT:
             dlogits @ w["lm_head.weight"].T, lnf, w["ln_f.weight"])
         for i in reversed(range(c["layers"])):
             p = f"blocks.{i}."
-            a, ln1, (q, k, v), probs, o, m, ln2, f, act, tanh = caches[i]
+            a, ln1, (q, k, v), probs, o, m, ln2, f, act, s = caches[i]
             g[p + "mlp.fc2.weight"][...] = act.T @ dh
             g[p + "mlp.fc2.bias"][...] = dh.sum(axis=0)
-            df = np_gelu_backward(dh @ w[p + "mlp.fc2.weight"].T, f, tanh)
+            df = np_gelu_backward(dh @ w[p + "mlp.fc2.weight"].T, f, s)
             g[p + "mlp.fc1.weight"][...] = m.T @ df
             g[p + "mlp.fc1.bias"][...] = df.sum(axis=0)
             dm, g[p + "ln2.weight"][...], g[p + "ln2.bias"][...] = np_layernorm_backward(
