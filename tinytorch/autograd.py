@@ -393,6 +393,7 @@ def grad_getitem(out, g):
 
 
 GELU_C = math.sqrt(2.0 / math.pi)  # a Python float, so float32 gradients stay float32
+GELU_BLOCK = 1 << 16  # elements per block in grad_gelu: 256 KiB per float32 array, a few fit in L2
 
 
 @register_op("relu")
@@ -417,21 +418,26 @@ def grad_tanh(out, g):
 
 @register_op("gelu")
 def grad_gelu(out, g):
-    """out = gelu(a) = a·s, s = σ(2u), u = c·(a + 0.044715·a³), c = √(2/π)  ->  (grad_a,): g·(s + 2·a·s·(1 − s)·u'),
-    u' = c·(1 + 3·0.044715·a²). s is what module 02's forward saved, out._saved["s"] (a's shape): no tanh or exp."""
+    """out = gelu(a) = a·s, s = 0.5·(1 + tanh(u)) = σ(2u), u = c·(a + 0.044715·a³), c = √(2/π)  ->  (grad_a,):
+    g·(s + 2·a·s·(1 − s)·u'), u' = c·(1 + 3·0.044715·a²). s is what module 02's forward saved, out._saved["s"]
+    (a's shape): no tanh again. In place, block by block (GELU_BLOCK elements): every pass over a block finds it
+    still in cache."""
     (a,) = out._inputs
     x = a.data.reshape(-1)  # flat: NumPy turns 0-d results into scalars, which out= cannot fill
     s = out._saved["s"].reshape(-1)
-    # In place: each line is one pass over the activations into one of two buffers (d, e), where the one-line
-    # expression would allocate ~10 fresh arrays (and pay their page faults).
-    d = x * x
-    d *= 6 * 0.044715 * GELU_C
-    d += 2 * GELU_C                      # 2·u'
-    d *= x
-    d *= s                               # 2·x·s·u'
-    e = 1 - s
-    d *= e                               # 2·x·s·(1 − s)·u'
-    d += s                               # GELU'(x)
-    d = d.reshape(a.shape).astype(np.result_type(d, g), copy=False)  # a wider g (float64) widens the gradient
-    d *= g
-    return (d,)
+    g = g.reshape(-1)
+    d = np.empty(x.shape, np.result_type(x, s, g))  # the gradient, filled block by block
+    e = np.empty(min(x.size, GELU_BLOCK), d.dtype)  # one small scratch buffer for 1 − s
+    for i in range(0, x.size, GELU_BLOCK):
+        xb, sb, db = x[i:i + GELU_BLOCK], s[i:i + GELU_BLOCK], d[i:i + GELU_BLOCK]
+        eb = e[:len(xb)]
+        np.multiply(xb, xb, out=db)
+        db *= 6 * 0.044715 * GELU_C
+        db += 2 * GELU_C                 # 2·u'
+        db *= xb
+        db *= sb                         # 2·x·s·u'
+        np.subtract(1, sb, out=eb)
+        db *= eb                         # 2·x·s·(1 − s)·u'
+        db += sb                         # GELU'(x)
+        db *= g[i:i + GELU_BLOCK]
+    return (d.reshape(a.shape),)
