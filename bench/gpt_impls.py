@@ -96,18 +96,25 @@ class TinyTorchGPT:
 
 # ---------------------------------------------------------------------------------- hand-written NumPy
 def np_layernorm(x, w, b):
-    mu = x.mean(axis=-1, keepdims=True)
-    xc = x - mu
+    """LayerNorm over the last axis, in place where the arrays are ours; returns (out, (x_hat, rstd))."""
+    xc = x - x.mean(axis=-1, keepdims=True)
     rstd = 1.0 / np.sqrt((xc * xc).mean(axis=-1, keepdims=True) + LN_EPS)
-    xh = xc * rstd
-    return xh * w + b, (xh, rstd)
+    xh = xc
+    xh *= rstd
+    out = xh * w
+    out += b
+    return out, (xh, rstd)
 
 
 def np_layernorm_backward(g, cache, w):
     xh, rstd = cache
-    gw, gb = (g * xh).sum(axis=0), g.sum(axis=0)
+    t = g * xh
+    gw, gb = t.sum(axis=0), g.sum(axis=0)
+    t *= w                                  # gxh·xh
     gxh = g * w
-    gx = rstd * (gxh - gxh.mean(axis=-1, keepdims=True) - xh * (gxh * xh).mean(axis=-1, keepdims=True))
+    gx = gxh - gxh.mean(axis=-1, keepdims=True)
+    gx -= np.multiply(xh, t.mean(axis=-1, keepdims=True), out=t)
+    gx *= rstd
     return gx, gw, gb
 
 
@@ -141,28 +148,38 @@ def np_linear(x, w, b):
 def np_gelu(x):
     """GELU = x·s, s = 0.5·(1 + tanh(u)) = σ(2u), computed in place in one buffer; returns (out, s): s is saved."""
     s = x * x
-    s *= -2 * GELU_C * 0.044715
-    s -= 2 * GELU_C
-    s *= x                               # -2u
-    np.minimum(s, 80.0, out=s)           # no overflow in exp
-    np.exp(s, out=s)
+    s *= 0.044715 * GELU_C
+    s += GELU_C
+    s *= x                               # u
+    np.tanh(s, out=s)
     s += 1
-    np.reciprocal(s, out=s)              # s = σ(2u)
+    s *= 0.5                             # s = σ(2u)
     return x * s, s
 
 
+GELU_BLOCK = 1 << 16
+
+
 def np_gelu_backward(g, x, s):
-    """g·GELU'(x), GELU'(x) = s + 2·x·s·(1 − s)·u', u' = c·(1 + 3·0.044715·x²), in place from the saved s."""
-    d = x * x
-    d *= 6 * 0.044715 * GELU_C
-    d += 2 * GELU_C
-    d *= x
-    d *= s
-    e = 1 - s
-    d *= e
-    d += s
-    d *= g
-    return d
+    """g·GELU'(x), GELU'(x) = s + 2·x·s·(1 − s)·u', u' = c·(1 + 3·0.044715·x²), from the saved s, in place and
+    block by block (each block stays in L2 across the passes)."""
+    shape = x.shape
+    x, s, g = x.reshape(-1), s.reshape(-1), g.reshape(-1)
+    d = np.empty_like(x)
+    e = np.empty(min(x.size, GELU_BLOCK), x.dtype)
+    for i in range(0, x.size, GELU_BLOCK):
+        xb, sb, db = x[i:i + GELU_BLOCK], s[i:i + GELU_BLOCK], d[i:i + GELU_BLOCK]
+        eb = e[:len(xb)]
+        np.multiply(xb, xb, out=db)
+        db *= 6 * 0.044715 * GELU_C
+        db += 2 * GELU_C
+        db *= xb
+        db *= sb
+        np.subtract(1, sb, out=eb)
+        db *= eb
+        db += sb
+        db *= g[i:i + GELU_BLOCK]
+    return d.reshape(shape)
 
 
 class NumpyGPT:
