@@ -421,7 +421,7 @@ def grad_gelu(out, g):
     """out = gelu(a) = a·s, s = 0.5·(1 + tanh(u)) = σ(2u), u = c·(a + 0.044715·a³), c = √(2/π)  ->  (grad_a,):
     g·(s + 2·a·s·(1 − s)·u'), u' = c·(1 + 3·0.044715·a²). s is what module 02's forward saved, out._saved["s"]
     (a's shape): no tanh again. In place, block by block (GELU_BLOCK elements): every pass over a block finds it
-    still in cache."""
+    still in cache. x, s and g are flat below; return grad_a in a's shape."""
     (a,) = out._inputs
     x = a.data.reshape(-1)  # flat: NumPy turns 0-d results into scalars, which out= cannot fill
     s = out._saved["s"].reshape(-1)
