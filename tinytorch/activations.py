@@ -72,6 +72,8 @@ class GELU(_Activation):
 
     def forward(self, x):
         a = x.data.reshape(-1)  # flat: NumPy turns 0-d results into scalars, which out= cannot fill
+        if a.dtype.kind != "f":
+            a = a.astype(np.float64)  # integers in: the in-place buffer below must hold floats
         c = math.sqrt(2 / math.pi)  # a Python float: float32 stays float32
         s = a * a  # the one buffer; a * a, not a ** 2 or a ** 3 (a slow general pow)
         s *= 0.044715 * c
