@@ -96,25 +96,33 @@ class TinyTorchGPT:
 
 # ---------------------------------------------------------------------------------- hand-written NumPy
 def np_layernorm(x, w, b):
-    mu = x.mean(axis=-1, keepdims=True)
-    xc = x - mu
+    """LayerNorm over the last axis, in place where the arrays are ours; returns (out, (x_hat, rstd))."""
+    xc = x - x.mean(axis=-1, keepdims=True)
     rstd = 1.0 / np.sqrt((xc * xc).mean(axis=-1, keepdims=True) + LN_EPS)
-    xh = xc * rstd
-    return xh * w + b, (xh, rstd)
+    xh = xc
+    xh *= rstd
+    out = xh * w
+    out += b
+    return out, (xh, rstd)
 
 
 def np_layernorm_backward(g, cache, w):
     xh, rstd = cache
-    gw, gb = (g * xh).sum(axis=0), g.sum(axis=0)
+    t = g * xh
+    gw, gb = t.sum(axis=0), g.sum(axis=0)
+    t *= w                                  # gxh·xh
     gxh = g * w
-    gx = rstd * (gxh - gxh.mean(axis=-1, keepdims=True) - xh * (gxh * xh).mean(axis=-1, keepdims=True))
+    gx = gxh - gxh.mean(axis=-1, keepdims=True)
+    gx -= np.multiply(xh, t.mean(axis=-1, keepdims=True), out=t)
+    gx *= rstd
     return gx, gw, gb
 
 
 def np_attention(q, k, v, scale):
     """Causal softmax(q k^T * scale) v on (..., T, D); returns (out, p)."""
     T = q.shape[-2]
-    s = (q @ k.swapaxes(-1, -2)) * scale
+    s = q @ k.swapaxes(-1, -2)
+    s *= scale
     s[..., np.triu(np.ones((T, T), dtype=bool), 1)] = -np.inf
     s -= s.max(axis=-1, keepdims=True)
     p = np.exp(s, out=s)
@@ -130,13 +138,48 @@ def np_attention_backward(g, q, k, v, p, scale):
     return gs @ k, gs.swapaxes(-1, -2) @ q, gv
 
 
+def np_linear(x, w, b):
+    """x @ w + b on (rows, in) rows, the bias added in place (no second output-sized temporary)."""
+    y = x @ w
+    y += b
+    return y
+
+
 def np_gelu(x):
-    t = np.tanh(GELU_C * (x + 0.044715 * (x * x * x)))
-    return 0.5 * x * (1 + t), t
+    """GELU = x·s, s = 0.5·(1 + tanh(u)) = σ(2u), computed in place in one buffer; returns (out, s): s is saved."""
+    s = x * x
+    s *= 0.044715 * GELU_C
+    s += GELU_C
+    s *= x                               # u
+    np.tanh(s, out=s)
+    s += 1
+    s *= 0.5                             # s = σ(2u)
+    return x * s, s
 
 
-def np_gelu_backward(g, x, t):
-    return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (GELU_C * (1 + 3 * 0.044715 * (x * x))))
+GELU_BLOCK = 1 << 16
+
+
+def np_gelu_backward(g, x, s):
+    """g·GELU'(x), GELU'(x) = s + 2·x·s·(1 − s)·u', u' = c·(1 + 3·0.044715·x²), from the saved s, in place and
+    block by block (each block stays in L2 across the passes)."""
+    shape = x.shape
+    x, s, g = x.reshape(-1), s.reshape(-1), g.reshape(-1)
+    d = np.empty_like(x)
+    e = np.empty(min(x.size, GELU_BLOCK), x.dtype)
+    for i in range(0, x.size, GELU_BLOCK):
+        xb, sb, db = x[i:i + GELU_BLOCK], s[i:i + GELU_BLOCK], d[i:i + GELU_BLOCK]
+        eb = e[:len(xb)]
+        np.multiply(xb, xb, out=db)
+        db *= 6 * 0.044715 * GELU_C
+        db += 2 * GELU_C
+        db *= xb
+        db *= sb
+        np.subtract(1, sb, out=eb)
+        db *= eb
+        db += sb
+        db *= g[i:i + GELU_BLOCK]
+    return d.reshape(shape)
 
 
 class NumpyGPT:
@@ -162,16 +205,16 @@ class NumpyGPT:
         for i in range(c["layers"]):
             p = f"blocks.{i}."
             a, ln1 = np_layernorm(h, w[p + "ln1.weight"], w[p + "ln1.bias"])
-            heads = [(a @ w[p + f"attn.{n}_proj.weight"] + w[p + f"attn.{n}_proj.bias"]).reshape(B, T, H, D)
+            heads = [np_linear(a, w[p + f"attn.{n}_proj.weight"], w[p + f"attn.{n}_proj.bias"]).reshape(B, T, H, D)
                      .transpose(0, 2, 1, 3) for n in "qkv"]
             o, probs = np_attention(*heads, 1.0 / math.sqrt(D))
             o = o.transpose(0, 2, 1, 3).reshape(B * T, E)
-            h = h + o @ w[p + "attn.out_proj.weight"] + w[p + "attn.out_proj.bias"]
+            h = h + np_linear(o, w[p + "attn.out_proj.weight"], w[p + "attn.out_proj.bias"])
             m, ln2 = np_layernorm(h, w[p + "ln2.weight"], w[p + "ln2.bias"])
-            f = m @ w[p + "mlp.fc1.weight"] + w[p + "mlp.fc1.bias"]
-            act, tanh = np_gelu(f)
-            h = h + act @ w[p + "mlp.fc2.weight"] + w[p + "mlp.fc2.bias"]
-            caches.append((a, ln1, heads, probs, o, m, ln2, f, act, tanh))
+            f = np_linear(m, w[p + "mlp.fc1.weight"], w[p + "mlp.fc1.bias"])
+            act, s = np_gelu(f)
+            h = h + np_linear(act, w[p + "mlp.fc2.weight"], w[p + "mlp.fc2.bias"])
+            caches.append((a, ln1, heads, probs, o, m, ln2, f, act, s))
         z, lnf = np_layernorm(h, w["ln_f.weight"], w["ln_f.bias"])
         logits = z @ w["lm_head.weight"]
         logits -= logits.max(axis=1, keepdims=True)
@@ -195,10 +238,10 @@ class NumpyGPT:
             dlogits @ w["lm_head.weight"].T, lnf, w["ln_f.weight"])
         for i in reversed(range(c["layers"])):
             p = f"blocks.{i}."
-            a, ln1, (q, k, v), probs, o, m, ln2, f, act, tanh = caches[i]
+            a, ln1, (q, k, v), probs, o, m, ln2, f, act, s = caches[i]
             g[p + "mlp.fc2.weight"][...] = act.T @ dh
             g[p + "mlp.fc2.bias"][...] = dh.sum(axis=0)
-            df = np_gelu_backward(dh @ w[p + "mlp.fc2.weight"].T, f, tanh)
+            df = np_gelu_backward(dh @ w[p + "mlp.fc2.weight"].T, f, s)
             g[p + "mlp.fc1.weight"][...] = m.T @ df
             g[p + "mlp.fc1.bias"][...] = df.sum(axis=0)
             dm, g[p + "ln2.weight"][...], g[p + "ln2.bias"][...] = np_layernorm_backward(

@@ -147,7 +147,7 @@ OPS = [
     # ---- linear (module 03's fused x @ W + b; W is (in, out), so PyTorch's F.linear gets W.T)
     Row("linear", "linear(x, w, b)", lambda x, w, b: linear(x, w, b), lambda x, w, b: x @ w + b,
         [((2, 3), (3, 4), (4,)), ((2, 3, 4), (4, 5), (5,)), ((3,), (3, 2), (2,)), ((0, 3), (3, 2), (2,)),
-         ((1, 1), (1, 1), (1,))],
+         ((1, 1), (1, 1), (1,)), ((0, 2, 3), (3, 2), (2,))],
         torch=lambda x, w, b: F.linear(x, w.T, b)),
     Row("linear", "linear(x, w) without a bias", lambda x, w: linear(x, w), lambda x, w: x @ w,
         [((2, 3), (3, 4)), ((2, 1, 3, 4), (4, 2))], torch=lambda x, w: F.linear(x, w.T)),
@@ -197,7 +197,7 @@ OPS = [
         torch=lambda a: torch.sigmoid(a)),
     Row("tanh", "Tanh", lambda a: Tanh()(a), np.tanh, [((2, 3),), ((),)], torch=lambda a: torch.tanh(a)),
     Row("gelu", "GELU (tanh approximation)", lambda a: GELU()(a),
-        lambda a: 0.5 * a * (1 + np.tanh(GELU_C * (a + 0.044715 * a ** 3))), [((2, 3),), ((),)],
+        lambda a: 0.5 * a * (1 + np.tanh(GELU_C * (a + 0.044715 * a ** 3))), [((2, 3),), ((),), ((0,),), ((2, 3, 4),)],
         torch=lambda a: F.gelu(a, approximate="tanh")),
     # ---- movement and selection primitives (module 01 given, rules in module 05)
     Row("pad", "pad(a, 1)", lambda a: pad(a, 1), lambda a: np.pad(a, 1), [((2, 3),), ((3,),), ((0, 2),), ((),)],

@@ -61,18 +61,29 @@ class Tanh(_Activation):
 
 
 class GELU(_Activation):
-    """GELU, tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) elementwise.
+    """GELU, tanh approximation: 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³), elementwise.
 
+    Computed as x·s, s = 0.5·(1 + tanh(u)) (= σ(2u), the logistic sigmoid of 2u), in place in one buffer.
     Input: Tensor of any shape and float dtype. Output: same shape and dtype.
-    Records op "gelu" with input x (nothing saved).
+    Records op "gelu" with input x and saves s (x's shape and dtype) as out._saved["s"]: module 05's rule
+    computes GELU'(x) = s + 2·x·s·(1 − s)·u' from it instead of evaluating tanh again (4 bytes per float32
+    activation kept for backward, one transcendental pass saved).
     """
 
     def forward(self, x):
-        a = x.data
+        a = x.data.reshape(-1)  # flat: NumPy turns 0-d results into scalars, which out= cannot fill
+        if a.dtype.kind != "f":
+            a = a.astype(np.float64)  # integers in: the in-place buffer below must hold floats
         c = math.sqrt(2 / math.pi)  # a Python float: float32 stays float32
-        inner = c * (a + 0.044715 * (a * a * a))
-        out = 0.5 * a * (1 + np.tanh(inner))
-        return Tensor.from_op(out, "gelu", x)
+        s = a * a  # the one buffer; a * a, not a ** 2 or a ** 3 (a slow general pow)
+        s *= 0.044715 * c
+        s += c
+        s *= a                           # u = c·(x + 0.044715·x³)
+        np.tanh(s, out=s)
+        s += 1
+        s *= 0.5                         # s = 0.5·(1 + tanh(u)) = σ(2u)
+        out = a * s
+        return Tensor.from_op(out.reshape(x.shape), "gelu", x, s=s.reshape(x.shape))
 
 
 class Softmax(_Activation):

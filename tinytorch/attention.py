@@ -83,7 +83,11 @@ def softmax(input, dim=-1, mask=None):
     s = x.data if mask is None else np.where(mask, x.data, -np.inf)   # blocked: exp(-inf) = 0 exactly
     top = s.max(axis=dim, keepdims=True)                   # a constant shift per slice
     top = np.where(np.isfinite(top), top, 0.0)             # a fully masked slice: its max is -inf, shift by 0
-    e = s - top                                            # a new array: exp and the division work in it, in place
+    if s is x.data:
+        e = s - top                                        # a new array: exp and the division work in it, in place
+    else:
+        e = s                                              # np.where made a new array of ours: shift it in place
+        e -= top                                           # (one full-size temporary fewer per attention layer)
     np.exp(e, out=e)
     total = e.sum(axis=dim, keepdims=True)
     e /= np.where(total > 0, total, 1.0)                   # a fully masked slice: 0 / 1 = 0, never 0 / 0

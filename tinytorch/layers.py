@@ -90,13 +90,19 @@ def linear(input, weight, bias=None):
     out_features), so y = input @ weight + bias (PyTorch's weight is (out, in) and it computes input @ weight.T).
     input: Tensor (*, in); weight: Tensor (in, out); bias: Tensor (out,) or None  ->  Tensor (*, out), NumPy's
     result dtype (float32 in, float32 out). Shapes are not checked here (a mismatch raises NumPy's ValueError);
-    Linear.forward checks them with a message that names the layer. Cost: 2·(rows)·in·out FLOPs, + rows·out
+    Linear.forward checks them with a message that names the layer. An input with more than 2 dimensions is
+    computed as ONE matrix product on its rows, input.reshape(-1, in) @ weight, reshaped back to (*, out) (NumPy's
+    (B, T, in) @ (in, out) would run B small products), and the bias is added in place (no second output-sized array). Cost: 2·(rows)·in·out FLOPs, + rows·out
     for the bias. Its gradient rule, grad_linear, is in module 05. Source: torch.nn.functional.linear.
     """
-    y = input.data @ weight.data
+    x = input.data
+    if x.ndim > 2:  # fold every leading axis into the rows: one GEMM, then the same rows back in their places
+        y = (x.reshape(-1, x.shape[-1]) @ weight.data).reshape(*x.shape[:-1], weight.shape[-1])
+    else:
+        y = x @ weight.data
     if bias is None:
         return Tensor.from_op(y, "linear", input, weight)
-    y = y + bias.data
+    y += bias.data  # y is a fresh array of ours: add in place
     return Tensor.from_op(y, "linear", input, weight, bias)
 
 

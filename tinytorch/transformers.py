@@ -86,17 +86,21 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     axes = tuple(range(-len(shape), 0))                      # the features of one position
     count = math.prod(shape)                                 # N: sums divided by N (cheaper than np.mean's checks)
     data = x.data
-    centered = data - data.sum(axis=axes, keepdims=True) / count
+    centered = data - data.sum(axis=axes, keepdims=True) / count    # a new array: it becomes x_hat in place
     var = (centered * centered).sum(axis=axes, keepdims=True) / count   # biased: divide by N
     rstd = 1.0 / np.sqrt(var + eps)
-    x_hat = centered * rstd
+    x_hat = centered
+    x_hat *= rstd                                            # in place: no third full-size array
     out = x_hat
     inputs = (x,)
     if weight is not None:
-        out = out * weight.data
+        out = x_hat * weight.data                            # a new array: x_hat itself is saved for the rule
         inputs += (weight,)
     if bias is not None:
-        out = out + bias.data
+        if out is x_hat:
+            out = x_hat + bias.data                          # never in place into the saved x_hat
+        else:
+            out += bias.data                                 # our own new array: in place
         inputs += (bias,)
     return Tensor.from_op(out, "layer_norm", *inputs, x_hat=x_hat, rstd=rstd, axes=axes,
                           affine=(weight is not None, bias is not None))
@@ -116,11 +120,18 @@ def grad_layer_norm(out, g):
     has_weight, has_bias = out._saved["affine"]
     lead = tuple(range(g.ndim - len(axes)))                  # the positions: every axis before the normalized ones
     g_hat = g * out._inputs[1].data if has_weight else g
-    dx = rstd * (g_hat - g_hat.mean(axis=axes, keepdims=True)
-                 - x_hat * (g_hat * x_hat).mean(axis=axes, keepdims=True))
+    # In place, in three full-size arrays (t, g_hat, dx) where the one-line formula makes about eight; g itself is
+    # never written to (another rule may hold it).
+    t = g * x_hat                                            # g·x̂: dweight's terms
+    dweight = t.sum(axis=lead) if has_weight else None
+    if has_weight:
+        t *= out._inputs[1].data                             # ĝ·x̂
+    dx = g_hat - g_hat.mean(axis=axes, keepdims=True)        # the mean's term
+    dx -= np.multiply(x_hat, t.mean(axis=axes, keepdims=True), out=t)   # the variance's term
+    dx *= rstd
     grads = (dx,)
     if has_weight:
-        grads += ((g * x_hat).sum(axis=lead),)
+        grads += (dweight,)
     if has_bias:
         grads += (g.sum(axis=lead),)
     return grads

@@ -35,20 +35,31 @@ MUTANTS = [
          caught_by=["test_tanh"]),
     # GELU
     dict(name="gelu_wrong_cubic_coefficient", cell="gelu",
-         find="0.044715 * (a * a * a)", replace="0.44715 * (a * a * a)",
+         find="s *= 0.044715 * c", replace="s *= 0.44715 * c",
          caught_by=["test_gelu"]),
     dict(name="gelu_constant_sqrt_pi_over_2", cell="gelu",
          find="math.sqrt(2 / math.pi)", replace="math.sqrt(math.pi / 2)",
          caught_by=["test_gelu"]),
-    dict(name="gelu_float64_constant_promotes", cell="gelu",
-         find="math.sqrt(2 / math.pi)", replace="np.sqrt(2 / np.pi)",
+    # s = 1 + tanh(u), the half forgotten: the output doubles
+    dict(name="gelu_half_forgotten", cell="gelu",
+         find="        s *= 0.5 ", replace="        s *= 1.0 ",
          caught_by=["test_gelu"]),
-    # only the hidden checks see these: float64 input, and the ±1000 overflow check
+    # module 05's rule reads out._saved["s"]: saving the output, or nothing, breaks it
+    dict(name="gelu_saves_output_not_s", cell="gelu",
+         find="s=s.reshape(x.shape))", replace="s=out.reshape(x.shape))",
+         caught_by=["test_gelu"]),
+    dict(name="gelu_saves_nothing", cell="gelu",
+         find=', "gelu", x, s=s.reshape(x.shape))', replace=', "gelu", x)',
+         caught_by=["test_gelu"]),
+    # only the hidden checks see these: float64 input, a (5, 6) input, and the ±1000 overflow check
     dict(name="gelu_casts_to_float32", cell="gelu",
-         find="a = x.data\n", replace="a = x.data.astype(np.float32)\n",
+         find="a = x.data.reshape(-1)", replace="a = x.data.astype(np.float32).reshape(-1)",
+         caught_by=["test_gelu"]),
+    dict(name="gelu_returns_flat_output", cell="gelu",
+         find="Tensor.from_op(out.reshape(x.shape),", replace="Tensor.from_op(out,",
          caught_by=["test_gelu"]),
     dict(name="gelu_tanh_from_exp_overflows", cell="gelu",
-         find="np.tanh(inner)", replace="(np.exp(2 * inner) - 1) / (np.exp(2 * inner) + 1)",
+         find="np.tanh(s, out=s)", replace="s = (np.exp(2 * s) - 1) / (np.exp(2 * s) + 1)",
          caught_by=["test_gelu"]),
     # Softmax
     dict(name="softmax_without_max_shift", cell="softmax",

@@ -28,15 +28,27 @@ MUTANTS = [
          find="requires_grad=True) if bias else None", replace="requires_grad=True) if False else None",
          caught_by=["test_linear_forward", "test_linear_init", "test_sequential_flatten"]),
     dict(name="bias_not_added", cell="linear",
-         find="y = y + bias.data", replace="y = y",
+         find="y += bias.data", replace="y += 0",
          caught_by=["test_linear_forward", "test_sequential_flatten"]),
     dict(name="linear_records_matmul_then_add", cell="linear",
-         find='    y = input.data @ weight.data\n'
+         find='    x = input.data\n'
+              '    if x.ndim > 2:  # fold every leading axis into the rows: one GEMM, then the same rows back in their places\n'
+              '        y = (x.reshape(-1, x.shape[-1]) @ weight.data).reshape(*x.shape[:-1], weight.shape[-1])\n'
+              '    else:\n'
+              '        y = x @ weight.data\n'
               '    if bias is None:\n'
               '        return Tensor.from_op(y, "linear", input, weight)\n'
-              '    y = y + bias.data\n'
+              '    y += bias.data  # y is a fresh array of ours: add in place\n'
               '    return Tensor.from_op(y, "linear", input, weight, bias)',
          replace="    y = input @ weight\n    return y if bias is None else y + bias",
+         caught_by=["test_linear_forward"]),
+    # only the hidden checks see these: (B, T, in) inputs folded into rows in the wrong order, or the folded
+    # product reshaped back transposed (right shape, rows mixed across the batch)
+    dict(name="linear_fold_mixes_rows", cell="linear",
+         find="x.reshape(-1, x.shape[-1]) @ weight.data", replace="x.reshape(x.shape[-1], -1).T @ weight.data",
+         caught_by=["test_linear_forward"]),
+    dict(name="linear_unfold_mixes_rows", cell="linear",
+         find=").reshape(*x.shape[:-1], weight.shape[-1])", replace=").T.reshape(*x.shape[:-1], weight.shape[-1])",
          caught_by=["test_linear_forward"]),
     # only the hidden checks see this: the bias would get no gradient
     dict(name="linear_drops_bias_input", cell="linear",

@@ -60,24 +60,32 @@ MUTANTS = [
          caught_by=["test_layer_norm_fused"]),
     # the rule: the mean's term, the variance's term, the weight in g_hat, dweight's axes, dbias
     dict(name="rule_without_the_mean_term", cell="layer_norm_fused",
-         find="dx = rstd * (g_hat - g_hat.mean(axis=axes, keepdims=True)\n", replace="dx = rstd * (g_hat\n",
+         find="dx = g_hat - g_hat.mean(axis=axes, keepdims=True)", replace="dx = g_hat + 0.0",
          caught_by=["test_layer_norm_fused_gradients"]),
     dict(name="rule_without_the_variance_term", cell="layer_norm_fused",
-         find="                 - x_hat * (g_hat * x_hat).mean(axis=axes, keepdims=True))",
-         replace="                 )",
+         find="    dx -= np.multiply(x_hat, t.mean(axis=axes, keepdims=True), out=t)   # the variance's term\n",
+         replace="",
          caught_by=["test_layer_norm_fused_gradients"]),
     dict(name="rule_g_not_times_weight", cell="layer_norm_fused",
          find="g_hat = g * out._inputs[1].data if has_weight else g", replace="g_hat = g",
          caught_by=["test_layer_norm_fused_gradients"]),
     # only the hidden checks see it: normalized_shape of two dimensions
     dict(name="rule_dweight_over_the_wrong_axes", cell="layer_norm_fused",
-         find="grads += ((g * x_hat).sum(axis=lead),)", replace="grads += ((g * x_hat).sum(axis=tuple(range(g.ndim - 1))),)",
+         find="dweight = t.sum(axis=lead)", replace="dweight = t.sum(axis=tuple(range(g.ndim - 1)))",
          caught_by=["test_layer_norm_fused_gradients"]),
     # the rule recomputes sigma from the input, with NumPy's unbiased variance (ddof=1)
     dict(name="rule_sigma_from_the_unbiased_variance", cell="layer_norm_fused",
          find='x_hat, rstd, axes = out._saved["x_hat"], out._saved["rstd"], out._saved["axes"]',
          replace='x_hat, axes = out._saved["x_hat"], out._saved["axes"]\n'
                  '    rstd = 1.0 / np.sqrt(out._inputs[0].data.var(axis=axes, ddof=1, keepdims=True) + 1e-5)',
+         caught_by=["test_layer_norm_fused_gradients"]),
+    # in place gone wrong: the bias added into the saved x_hat when there is no weight (the rule then reads x̂ + β),
+    # or ĝ·x̂ left without the weight (dweight right, dx wrong)
+    dict(name="fused_bias_added_into_saved_x_hat", cell="layer_norm_fused",
+         find="        if out is x_hat:\n", replace="        if False:\n",
+         caught_by=["test_layer_norm_fused_gradients"]),
+    dict(name="rule_variance_term_without_weight", cell="layer_norm_fused",
+         find="        t *= out._inputs[1].data ", replace="        t *= 1 ",
          caught_by=["test_layer_norm_fused_gradients"]),
     # also the block's hidden check of ln2.bias's gradient
     dict(name="rule_bias_gradient_missing", cell="layer_norm_fused",
