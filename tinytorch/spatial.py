@@ -12,8 +12,8 @@ from tinytorch.tensor import Tensor
 
 # What `from tinytorch import ...` offers from this module. Flatten stays tinytorch.spatial.Flatten: the
 # top-level name tinytorch.Flatten is module 03's, so importing this module changes no existing name.
-__all__ = ["conv2d_loops", "im2col", "col2im", "conv2d", "max_pool2d", "avg_pool2d",
-           "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm2d"]
+__all__ = ["conv2d_loops", "im2col", "col2im", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm_composed",
+           "batch_norm", "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm2d"]
 
 
 def _pair(value, name):
@@ -59,6 +59,33 @@ def _check_pool(x_shape, kernel_size, stride, name):
         raise ValueError(f"{name}: the kernel {kernel} is larger than the input {tuple(x_shape[2:])} "
                          f"(input shape {tuple(x_shape)})")
     return kernel, stride
+
+
+def _buffer(t):
+    """The array behind a running statistic: a Tensor's .data, an ndarray as it is, None as None."""
+    return t.data if isinstance(t, Tensor) else t
+
+
+def _check_batch_norm(x, running_mean, running_var, weight, bias, training):
+    """Validate a batch_norm call on x (N, C, ...); return (C, n), n = values per channel (N * H * W for images).
+
+    ValueError (naming the shapes) for an input with fewer than 2 dimensions, a running statistic, weight or bias
+    that is not (C,), eval mode (training=False) without running statistics, or a single value per channel in
+    training (its variance would be 0/0 for the running estimate)."""
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm expects an input (N, C, ...), got shape {x.shape}")
+    C = x.shape[1]
+    for name, p in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != (C,):
+            raise ValueError(f"batch_norm: {name} must have shape ({C},), one value per channel of the input "
+                             f"{x.shape}, got {tuple(p.shape)}")
+    if not training and (running_mean is None or running_var is None):
+        raise ValueError("batch_norm: eval mode (training=False) normalizes with running_mean and running_var, "
+                         "got None")
+    n = x.size // C if C else 0
+    if training and n < 2:
+        raise ValueError(f"batch_norm needs more than 1 value per channel in training, got an input of shape {x.shape}")
+    return C, n
 
 
 def conv2d_loops(x, w, b=None, stride=1, padding=0):
@@ -320,21 +347,31 @@ def max_pool2d(input, kernel_size, stride=None):
     out = views[0].copy()
     for v in views[1:]:
         np.maximum(out, v, out=out)
-    arg = np.full(out.shape, kH * kW - 1, dtype=np.min_scalar_type(kH * kW - 1))   # uint8 up to 16x16 windows
-    for k in range(kH * kW - 2, -1, -1):        # backwards, so the FIRST offset holding the maximum wins
-        arg = np.where(views[k] == out, k, arg)
-    return Tensor.from_op(out, "max_pool2d", x, arg=arg, kernel=(kH, kW), stride=(sh, sw))
+    # nothing else saved: the rule finds each window's first maximum from x and out (in eval, no one asks)
+    return Tensor.from_op(out, "max_pool2d", x, kernel=(kH, kW), stride=(sh, sw))
 
 
 @register_op("max_pool2d", replace=True)
 def grad_max_pool2d(out, g):
     (x,) = out._inputs
-    arg, (kH, kW), (sh, sw) = out._saved["arg"], out._saved["kernel"], out._saved["stride"]
+    (kH, kW), (sh, sw) = out._saved["kernel"], out._saved["stride"]
     H_out, W_out = g.shape[2:]
     grad = np.zeros(x.shape, dtype=g.dtype)
-    for p in range(kH):
-        for q in range(kW):
-            grad[:, :, p:p + sh * H_out:sh, q:q + sw * W_out:sw] += g * (arg == p * kW + q)
+    tiled = (sh, sw) == (kH, kW)                # windows tile the input: each pixel in at most one window
+    taken = None                                # windows whose maximum already got the gradient
+    for k in range(kH * kW):                    # row-major window order: the FIRST maximum takes it
+        p, q = k // kW, k % kW
+        slots = (slice(None), slice(None), slice(p, p + sh * H_out, sh), slice(q, q + sw * W_out, sw))
+        hit = x.data[slots] == out.data         # offset (p, q) holds its window's maximum...
+        if taken is None:
+            taken = hit
+        else:
+            np.greater(hit, taken, out=hit)     # ...and no earlier offset did (hit and not taken)
+            taken |= hit
+        if tiled:
+            np.multiply(g, hit, out=grad[slots])    # disjoint slots: write each once, no temporary
+        else:
+            grad[slots] += g * hit              # overlapping windows add up
     return (grad,)
 
 
@@ -393,6 +430,123 @@ class AvgPool2d(Module):
         return f"AvgPool2d(kernel_size={self.kernel_size}, stride={self.stride})"
 
 
+def batch_norm_composed(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+                        eps=1e-5):
+    """Batch normalization composed from Tensor ops (section 6), per channel (axis 1) of an (N, C, ...) input.
+
+    input: Tensor or array (N, C, ...); running_mean, running_var: (C,) Tensors without gradient (or arrays), or
+    None in training; weight, bias: (C,) Tensors or None; training: bool; momentum, eps: floats.
+    training: y = weight * (x - mean) / sqrt(var + eps) + bias, mean and BIASED variance over every axis but 1
+    (gradients flow through them); running_mean/var updated IN PLACE to (1 - momentum) * running + momentum *
+    batch statistic, the UNBIASED variance (n/(n-1), n = values per channel) for running_var, dtypes kept.
+    eval: the running statistics instead, nothing updated. Returns a Tensor of input's shape, dtype
+    np.result_type(input, weight, bias). ValueError as _check_batch_norm.
+    Source: Ioffe & Szegedy, "Batch Normalization" (2015); torch.nn.functional.batch_norm's arguments.
+    """
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    weight = weight if weight is None or isinstance(weight, Tensor) else Tensor(weight)
+    bias = bias if bias is None or isinstance(bias, Tensor) else Tensor(bias)
+    C, n = _check_batch_norm(x, running_mean, running_var, weight, bias, training)
+    axes = (0,) + tuple(range(2, x.ndim))           # every axis but the channels
+    shape = (1, C) + (1,) * (x.ndim - 2)            # a per-channel value, broadcastable against x
+    if training:
+        mean = x.mean(axis=axes, keepdims=True)
+        centered = x - mean
+        var = (centered * centered).mean(axis=axes, keepdims=True)
+        if running_mean is not None:
+            m = momentum
+            _buffer(running_mean)[...] = (1 - m) * _buffer(running_mean) + m * mean.data.reshape(-1)
+            _buffer(running_var)[...] = (1 - m) * _buffer(running_var) + m * var.data.reshape(-1) * n / (n - 1)
+    else:
+        centered = x - Tensor(_buffer(running_mean).reshape(shape))
+        var = Tensor(_buffer(running_var).reshape(shape))
+    # weight / sqrt(var + eps) is one number per channel: fold it before touching the (N, C, H, W) values
+    scale = (var + eps) ** -0.5
+    if weight is not None:
+        scale = weight.reshape(shape) * scale
+    out = centered * scale
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Batch normalization as ONE recorded op "batch_norm" (torch.nn.functional.batch_norm), with its own rule.
+
+    input: Tensor or array (N, C, ...); running_mean, running_var: (C,) Tensors without gradient (or arrays), or
+    None in training; weight, bias: (C,) Tensors or None; training: bool; momentum, eps: floats.
+    Computed in NumPy on the arrays, with the values of batch_norm_composed: per channel (axis 1), the batch mean
+    and BIASED variance in training (running statistics updated in place, the unbiased variance for
+    running_var), the running statistics in eval; inv_std = 1 / sqrt(var + eps), x_hat = (x - mean) * inv_std,
+    y = x_hat * weight + bias. Returns a Tensor of input's shape, dtype np.result_type(input, weight, bias),
+    recorded as Tensor.from_op(y, "batch_norm", x[, weight][, bias]) saving x_hat (N, C, L) and inv_std (C,) for
+    grad_batch_norm. ValueError as _check_batch_norm.
+    Source: Ioffe & Szegedy (2015); PyTorch's native_batch_norm.
+    """
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    weight = weight if weight is None or isinstance(weight, Tensor) else Tensor(weight)
+    bias = bias if bias is None or isinstance(bias, Tensor) else Tensor(bias)
+    C, n = _check_batch_norm(x, running_mean, running_var, weight, bias, training)
+    running_mean, running_var = _buffer(running_mean), _buffer(running_var)
+    data = x.data
+    x3 = data.reshape(data.shape[0], C, -1)                  # (N, C, L): a view, channel c is x3[:, c]
+    if training:
+        mean = np.einsum("ncl->c", x3) / n                   # one pass over x, no temporary
+        x_hat = x3 - mean[:, None]                           # the op's own array: becomes x_hat below
+        var = np.einsum("ncl,ncl->c", x_hat, x_hat) / n      # biased; no (x - mean)**2 array
+        if running_mean is not None:                         # in place: the buffers keep their dtype
+            running_mean *= 1 - momentum
+            running_mean += momentum * mean
+            running_var *= 1 - momentum
+            running_var += momentum * var * (n / (n - 1))    # the UNBIASED variance
+    else:
+        mean, var = running_mean, running_var
+        x_hat = x3 - mean[:, None]
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat *= inv_std[:, None]
+    out = x_hat
+    if weight is not None or bias is not None:               # y is a new array: x_hat is saved for the rule
+        params = [p.data for p in (weight, bias) if p is not None]
+        out = np.multiply(x_hat, 1 if weight is None else weight.data[:, None], dtype=np.result_type(x_hat, *params))
+        if bias is not None:
+            out += bias.data[:, None]
+    inputs = (x,) + tuple(p for p in (weight, bias) if p is not None)
+    return Tensor.from_op(out.reshape(data.shape), "batch_norm", *inputs, x_hat=x_hat, inv_std=inv_std,
+                          training=bool(training), affine=(weight is not None, bias is not None))
+
+
+@register_op("batch_norm", replace=True)
+def grad_batch_norm(out, g):
+    """Gradients of batch_norm: (dx[, dweight][, dbias]), one per recorded input (None for an x without grad).
+
+    Sums over the n = N*L values of each channel: dweight = sum(g * x_hat), dbias = sum(g); training:
+    dx = weight * inv_std / n * (n * g - sum(g) - x_hat * sum(g * x_hat)); eval (constant statistics):
+    dx = weight * inv_std * g. Source: Ioffe & Szegedy (2015), as PyTorch's native_batch_norm_backward.
+    """
+    x_hat, inv_std = out._saved["x_hat"], out._saved["inv_std"]
+    has_weight, has_bias = out._saved["affine"]
+    N, C, L = x_hat.shape
+    n = N * L
+    g3 = g.reshape(N, C, L)
+    sum_g = np.einsum("ncl->c", g3)                          # = dbias
+    sum_g_xhat = np.einsum("ncl,ncl->c", g3, x_hat)          # = dweight
+    scale = inv_std * out._inputs[1].data if has_weight else inv_std
+    dx = None
+    if out._inputs[0].requires_grad:
+        dx = g3 * scale[:, None]                             # eval: the statistics are constants
+        if out._saved["training"]:
+            k = scale / n                                    # the mean's and the variance's terms
+            dx -= x_hat * (k * sum_g_xhat)[:, None]
+            dx -= (k * sum_g)[:, None]
+        dx = dx.reshape(g.shape)
+    grads = (dx,)
+    if has_weight:
+        grads += (sum_g_xhat,)
+    if has_bias:
+        grads += (sum_g,)
+    return grads
+
+
 class BatchNorm2d(Module):
     """Batch normalization over (N, H, W) for each channel of an (N, C, H, W) input (torch.nn.BatchNorm2d).
 
@@ -400,7 +554,8 @@ class BatchNorm2d(Module):
     (gradients flow through them); running_mean/var <- (1 - momentum) * running + momentum * batch statistic,
     with the UNBIASED variance (n/(n-1), n = N*H*W) for running_var. eval: the running statistics instead.
     weight (ones), bias (zeros): float32 Tensors (num_features,), requires_grad=True. running_mean (zeros),
-    running_var (ones): float32 Tensors (num_features,) without gradient. Output: x's shape.
+    running_var (ones): float32 Tensors (num_features,) without gradient, updated in place. Output: x's shape.
+    forward is the fused op batch_norm (one recorded op "batch_norm").
     ValueError for an input that is not (N, num_features, H, W), or a single value per channel in training.
     """
 
@@ -417,25 +572,8 @@ class BatchNorm2d(Module):
         if x.ndim != 4 or x.shape[1] != self.num_features:
             raise ValueError(f"BatchNorm2d({self.num_features}) expects an input (N, {self.num_features}, H, W), "
                              f"got shape {x.shape}")
-        n = x.size // self.num_features                     # values per channel: N * H * W
-        if self.training and n < 2:
-            raise ValueError(f"BatchNorm2d needs more than 1 value per channel in training, got shape {x.shape}")
-        shape = (1, self.num_features, 1, 1)
-        if self.training:
-            mean = x.mean(axis=(0, 2, 3), keepdims=True)
-            centered = x - mean
-            var = (centered * centered).mean(axis=(0, 2, 3), keepdims=True)
-            m = self.momentum
-            new_mean = (1 - m) * self.running_mean.data + m * mean.data.reshape(-1)
-            new_var = (1 - m) * self.running_var.data + m * var.data.reshape(-1) * n / (n - 1)
-            self.running_mean.data = new_mean.astype(self.running_mean.dtype)
-            self.running_var.data = new_var.astype(self.running_var.dtype)
-        else:
-            centered = x - Tensor(self.running_mean.data.reshape(shape))
-            var = Tensor(self.running_var.data.reshape(shape))
-        # weight / sqrt(var + eps) is one number per channel: fold it before touching the (N, C, H, W) values
-        scale = self.weight.reshape(shape) * (var + self.eps) ** -0.5
-        return centered * scale + self.bias.reshape(shape)
+        return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, self.training,
+                          self.momentum, self.eps)
 
     def __repr__(self):
         return f"BatchNorm2d({self.num_features}, eps={self.eps}, momentum={self.momentum})"
