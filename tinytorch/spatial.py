@@ -163,7 +163,7 @@ def _stride1_block(N, K, L_image, itemsize, budget=1 << 20):
     return max(1, min(N, budget // max(1, K * L_image * itemsize)))
 
 
-def _stride1_cols(xb, kernel, padding, buf, rows):
+def _stride1_cols(xb, kernel, padding, buf, rows, cols=None):
     """The unfolded matrix of a block of images for a stride-1 convolution, in the padded-width layout.
 
     xb: (nb, C, H, W); buf: a zeroed scratch array (C, nb*Hp*Wp + (kH-1)*Wp + kW - 1) (only its interior is
@@ -172,6 +172,8 @@ def _stride1_cols(xb, kernel, padding, buf, rows):
     image n for i < H_out and j < W_out; the other columns hold windows that wrap around a row or image edge
     (the caller drops those outputs, or gives them zero gradient). Each row (c, p, q) is channel c of the
     padded block shifted by p*Wp + q: one long contiguous run, where im2col's rows are runs of W_out values.
+    cols: None (a new array), or an array (C*kH*kW + extra, nb*rows*Wp) whose first C*kH*kW rows are written (the
+    caller's extra rows, a row of ones for the bias, are left as they are); it is returned.
     """
     (kH, kW), (ph, pw) = kernel, padding
     nb, C, H, W = xb.shape
@@ -180,17 +182,24 @@ def _stride1_cols(xb, kernel, padding, buf, rows):
     buf[:, :nb * P].reshape(C, nb, Hp, Wp)[:, :, ph:ph + H, pw:pw + W] = xb.transpose(1, 0, 2, 3)
     s0, s = buf.strides
     windows = as_strided(buf, (C, kH, kW, nb, rows * Wp), (s0, Wp * s, s, P * s, s), writeable=False)
-    return windows.reshape(C * kH * kW, nb * rows * Wp)
+    if cols is None:
+        return windows.reshape(C * kH * kW, nb * rows * Wp)
+    cols[:C * kH * kW].reshape(C, kH, kW, nb, rows * Wp)[...] = windows
+    return cols
 
 
-def _conv2d_stride1(x, W2, kernel, padding):
-    """Stride-1 conv2d forward without bias: W2 (C_out, C_in*kH*kW) times the unfolded x, one block of images
-    at a time so that the block's unfolded matrix stays in the CPU cache. Returns (N, C_out, H_out, W_out)."""
+def _conv2d_stride1(x, W2, kernel, padding, bias=None):
+    """Stride-1 conv2d forward: W2 (C_out, C_in*kH*kW) times the unfolded x, plus bias ((C_out,) or None), one
+    block of images at a time so that the block's unfolded matrix stays in the CPU cache. The bias rides along
+    the product: one more column of W2 (the bias) times one more row of the unfolded matrix (ones), instead of a
+    pass over the output. Returns (N, C_out, H_out, W_out) of W2's dtype."""
     (kH, kW), (ph, pw) = kernel, padding
     N, C, H, W = x.shape
     C_out, K = W2.shape
     Hp, Wp = H + 2 * ph, W + 2 * pw
     H_out, W_out = Hp - kH + 1, Wp - kW + 1
+    if bias is not None:
+        W2 = np.concatenate([W2, np.reshape(bias, (C_out, 1)).astype(W2.dtype)], axis=1)
     out = np.empty((N, C_out, H_out, W_out), dtype=W2.dtype)
     nb = _stride1_block(N, K, H_out * Wp, W2.itemsize)
     buf = None
@@ -198,20 +207,24 @@ def _conv2d_stride1(x, W2, kernel, padding):
         xb = x[n0:n0 + nb]
         if buf is None or len(xb) != nb:
             buf = np.zeros((C, len(xb) * Hp * Wp + (kH - 1) * Wp + kW - 1), dtype=W2.dtype)
-        ob = W2 @ _stride1_cols(xb, kernel, padding, buf, H_out)       # (C_out, nb*H_out*Wp)
+            cols = np.empty((W2.shape[1], len(xb) * H_out * Wp), dtype=W2.dtype)
+            cols[K:] = 1                                              # the bias row (none without a bias)
+        ob = W2 @ _stride1_cols(xb, kernel, padding, buf, H_out, cols)  # (C_out, nb*H_out*Wp)
         out[n0:n0 + nb] = ob.reshape(C_out, len(xb), H_out, Wp)[:, :, :, :W_out].transpose(1, 0, 2, 3)
     return out
 
 
-def _conv2d_stride1_grad(g, x, W2, kernel, padding, need_x=True, need_w=True):
-    """Stride-1 conv2d backward: (grad_x or None, grad_W2 or None) for out = _conv2d_stride1(x, W2), upstream g.
+def _conv2d_stride1_grad(g, x, W2, kernel, padding, need_x=True, need_w=True, need_b=False):
+    """Stride-1 conv2d backward: (grad_x, grad_W2, grad_bias), each None unless needed, for out =
+    _conv2d_stride1(x, W2, kernel, padding, bias) and upstream g.
 
     Block by block as the forward, with each image's gradient laid out on its whole padded plane (Hp x Wp,
     zero outside the H_out x W_out outputs). It unfolds each block again rather than keeping the forward's
     unfolded matrix (kH*kW copies of the input, held from forward to backward). grad_x is col2im as ONE sum:
     pixel y of the padded plane gets sum_{p,q} gcols[(c, p, q), y - (p*Wp + q)], a view of gcols with one
     stride per kernel offset; reading before a row's start lands on the previous row's zero tail (every
-    plane ends with (kH-1)*Wp + kW-1 zero outputs), and before the first row on a zeroed margin.
+    plane ends with (kH-1)*Wp + kW-1 zero outputs), and before the first row on a zeroed margin. grad_bias is
+    sum(g) per channel: with grad_W2, a row of ones below the unfolded matrix gives it from the same product.
     """
     (kH, kW), (ph, pw) = kernel, padding
     N, C, H, W = x.shape
@@ -220,7 +233,8 @@ def _conv2d_stride1_grad(g, x, W2, kernel, padding, need_x=True, need_w=True):
     H_out, W_out = Hp - kH + 1, Wp - kW + 1
     P, reach = Hp * Wp, (kH - 1) * Wp + kW - 1
     grad_x = np.empty(x.shape, dtype=W2.dtype) if need_x else None
-    grad_wT = np.zeros((K, C_out), dtype=W2.dtype) if need_w else None
+    ones = int(need_b and need_w)                                    # the bias gradient rides along grad_W2's product
+    grad_wT = np.zeros((K + ones, C_out), dtype=W2.dtype) if need_w else None
     nb = _stride1_block(N, K, P, W2.itemsize)
     m = None
     for n0 in range(0, N, nb):
@@ -229,11 +243,14 @@ def _conv2d_stride1_grad(g, x, W2, kernel, padding, need_x=True, need_w=True):
             m = len(gb)
             gp4 = np.zeros((C_out, m, Hp, Wp), dtype=W2.dtype)      # stays 0 outside the outputs
             buf = np.zeros((C, m * P + reach), dtype=W2.dtype) if need_w else None
+            cols = np.empty((K + ones, m * P), dtype=W2.dtype) if need_w else None
+            if need_w:
+                cols[K:] = 1
             gbuf = np.zeros(reach + K * m * P, dtype=W2.dtype) if need_x else None
         gp4[:, :, :H_out, :W_out] = gb.transpose(1, 0, 2, 3)
         gp = gp4.reshape(C_out, m * P)
         if need_w:
-            grad_wT += _stride1_cols(x[n0:n0 + m], kernel, padding, buf, Hp) @ gp.T
+            grad_wT += _stride1_cols(x[n0:n0 + m], kernel, padding, buf, Hp, cols) @ gp.T
         if need_x:
             np.matmul(W2.T, gp, out=gbuf[reach:].reshape(K, m * P))  # the window gradients gcols
             s, L = gbuf.itemsize, m * P
@@ -241,7 +258,10 @@ def _conv2d_stride1_grad(g, x, W2, kernel, padding, need_x=True, need_w=True):
                                  writeable=False)
             planes = shifted.sum(axis=(1, 2)).reshape(C, m, Hp, Wp)
             grad_x[n0:n0 + m] = planes[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3)
-    return grad_x, None if grad_wT is None else grad_wT.T
+    grad_b = None
+    if need_b:
+        grad_b = grad_wT[K].copy() if ones else np.einsum("nchw->c", g)   # sum over N, H_out, W_out
+    return grad_x, None if grad_wT is None else grad_wT[:K].T, grad_b
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0):
@@ -266,12 +286,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0):
     W2 = w.data.reshape(C_out, -1).astype(np.result_type(x.data, w.data), copy=False)
     if stride == (1, 1):        # the given kernel: the same product, unfolded one cache-sized block at a time
         cols = None
-        out = _conv2d_stride1(x.data.astype(W2.dtype, copy=False), W2, (kH, kW), padding)
+        out = _conv2d_stride1(x.data.astype(W2.dtype, copy=False), W2, (kH, kW), padding,
+                              None if b is None else b.data)
     else:
         cols = im2col(x.data, (kH, kW), stride, padding)
         out = np.matmul(W2, cols).reshape(N, C_out, H_out, W_out)
-    if b is not None:
-        out += b.data.reshape(1, C_out, 1, 1)
+        if b is not None:
+            out += b.data.reshape(1, C_out, 1, 1)
     inputs = (x, w) if b is None else (x, w, b)
     return Tensor.from_op(out, "conv2d", *inputs, cols=cols, stride=stride, padding=padding)
 
@@ -283,10 +304,12 @@ def grad_conv2d(out, g):
     cols, stride, padding = out._saved["cols"], out._saved["stride"], out._saved["padding"]
     N, C_out = g.shape[:2]
     g2 = g.reshape(N, C_out, -1)
-    grad_x = grad_w = None
+    grad_x = grad_w = grad_b = None
+    need_b = len(out._inputs) == 3 and out._inputs[2].requires_grad
     if cols is None:            # stride 1: the given gradient unfolds x again, block by block
         x_, W2 = (a.astype(g.dtype, copy=False) for a in (x.data, w.data.reshape(C_out, -1)))
-        grad_x, grad_W2 = _conv2d_stride1_grad(g, x_, W2, w.shape[2:], padding, x.requires_grad, w.requires_grad)
+        grad_x, grad_W2, grad_b = _conv2d_stride1_grad(g, x_, W2, w.shape[2:], padding, x.requires_grad,
+                                                       w.requires_grad, need_b)
         grad_w = None if grad_W2 is None else grad_W2.reshape(w.shape)
     else:
         if x.requires_grad:
@@ -294,9 +317,10 @@ def grad_conv2d(out, g):
             grad_x = col2im(grad_cols, x.shape[2:], w.shape[2:], stride, padding)
         if w.requires_grad:
             grad_w = np.matmul(g2, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
+        if need_b:
+            grad_b = g.sum(axis=(0, 2, 3))
     if len(out._inputs) == 2:
         return grad_x, grad_w
-    grad_b = g.sum(axis=(0, 2, 3)) if out._inputs[2].requires_grad else None
     return grad_x, grad_w, grad_b
 
 
