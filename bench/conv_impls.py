@@ -135,26 +135,26 @@ def np_conv_backward(g, x, w, pad=1, need_x=True):
 
 
 def np_max_pool2(a):
-    """2x2 max pool, stride 2 (even sizes): the maximum of each window, three np.maximum over strided views."""
+    """2x2 max pool, stride 2 (even sizes): (pooled, arg), arg (uint8) the first maximum of each window in
+    row-major order, found with boolean passes while a is still in the cache."""
     views = [a[:, :, p::2, q::2] for p in range(2) for q in range(2)]
     pooled = np.maximum(views[0], views[1])
     np.maximum(pooled, views[2], out=pooled)
     np.maximum(pooled, views[3], out=pooled)
-    return pooled
+    arg = np.zeros(pooled.shape, dtype=np.uint8)
+    found = views[0] == pooled
+    for j in (1, 2, 3):
+        arg += ~found                                            # no earlier offset held the maximum
+        if j < 3:
+            found |= views[j] == pooled
+    return pooled, arg
 
 
-def np_max_pool2_backward(d, a, pooled):
-    """The gradient d of each window to its FIRST maximum in row-major order, written once per offset's slots."""
-    ga = np.empty(a.shape, dtype=d.dtype)
-    taken = None
+def np_max_pool2_backward(d, arg, shape):
+    """The gradient d of each window to its first maximum, written once into each offset's slots."""
+    ga = np.empty(shape, dtype=d.dtype)
     for j in range(4):
-        hit = a[:, :, j // 2::2, j % 2::2] == pooled
-        if taken is None:
-            taken = hit
-        else:
-            np.greater(hit, taken, out=hit)                      # a maximum, and no earlier offset had it
-            taken |= hit
-        np.multiply(d, hit, out=ga[:, :, j // 2::2, j % 2::2])
+        np.multiply(d, arg == j, out=ga[:, :, j // 2::2, j % 2::2])
     return ga
 
 
@@ -233,8 +233,8 @@ class NumpyCNN:
             a = xh * gamma[:, None]
             a += beta[:, None]
             a = np.maximum(a, 0).reshape(z.shape)                  # ReLU: a new array, as tinytorch's op
-            pooled = np_max_pool2(a)
-            caches.append((h, w, xh, inv, gamma, a, pooled))
+            pooled, arg = np_max_pool2(a)
+            caches.append((h, w, xh, inv, gamma, a, arg))
             h = pooled
         flat = h.reshape(len(h), -1)
         z1 = flat @ l1.T + c1
@@ -254,8 +254,8 @@ class NumpyCNN:
         d = (d @ l1).reshape(h.shape)
         conv_grads, bn_grads = [None, None], [None, None]
         for i in (1, 0):
-            h_in, w, xh, inv, gamma, a, pooled = caches[i]
-            ga = np_max_pool2_backward(d, a, pooled)
+            h_in, w, xh, inv, gamma, a, arg = caches[i]
+            ga = np_max_pool2_backward(d, arg, a.shape)
             ga *= a > 0
             g3 = ga.reshape(xh.shape)
             n = g3.shape[0] * g3.shape[2]

@@ -371,31 +371,31 @@ def max_pool2d(input, kernel_size, stride=None):
     out = views[0].copy()
     for v in views[1:]:
         np.maximum(out, v, out=out)
-    # nothing else saved: the rule finds each window's first maximum from x and out (in eval, no one asks)
-    return Tensor.from_op(out, "max_pool2d", x, kernel=(kH, kW), stride=(sh, sw))
+    # the first maximum in row-major window order, found while x is still in the cache: arg counts the offsets
+    # scanned before one holds the maximum (boolean passes, no np.where)
+    arg = np.zeros(out.shape, dtype=np.min_scalar_type(kH * kW - 1))   # uint8 up to 16x16 windows
+    found = views[0] == out
+    for k in range(1, kH * kW):
+        arg += ~found                           # no offset before k held the maximum
+        if k < kH * kW - 1:
+            found |= views[k] == out
+    return Tensor.from_op(out, "max_pool2d", x, arg=arg, kernel=(kH, kW), stride=(sh, sw))
 
 
 @register_op("max_pool2d", replace=True)
 def grad_max_pool2d(out, g):
     (x,) = out._inputs
-    (kH, kW), (sh, sw) = out._saved["kernel"], out._saved["stride"]
+    arg, (kH, kW), (sh, sw) = out._saved["arg"], out._saved["kernel"], out._saved["stride"]
     H_out, W_out = g.shape[2:]
     grad = np.zeros(x.shape, dtype=g.dtype)
     tiled = (sh, sw) == (kH, kW)                # windows tile the input: each pixel in at most one window
-    taken = None                                # windows whose maximum already got the gradient
-    for k in range(kH * kW):                    # row-major window order: the FIRST maximum takes it
+    for k in range(kH * kW):
         p, q = k // kW, k % kW
         slots = (slice(None), slice(None), slice(p, p + sh * H_out, sh), slice(q, q + sw * W_out, sw))
-        hit = x.data[slots] == out.data         # offset (p, q) holds its window's maximum...
-        if taken is None:
-            taken = hit
-        else:
-            np.greater(hit, taken, out=hit)     # ...and no earlier offset did (hit and not taken)
-            taken |= hit
         if tiled:
-            np.multiply(g, hit, out=grad[slots])    # disjoint slots: write each once, no temporary
+            np.multiply(g, arg == k, out=grad[slots])   # disjoint slots: write each once, no temporary
         else:
-            grad[slots] += g * hit              # overlapping windows add up
+            grad[slots] += g * (arg == k)       # overlapping windows add up
     return (grad,)
 
 

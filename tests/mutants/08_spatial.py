@@ -118,8 +118,8 @@ MUTANTS = [
          caught_by=["test_conv2d_module"]),
     # ---- 5. pooling
     dict(name="max_pool_gradient_to_every_tie", cell="pooling",
-         find="            np.greater(hit, taken, out=hit)     # ...and no earlier offset did (hit and not taken)\n",
-         replace="",
+         find="np.multiply(g, arg == k, out=grad[slots])",
+         replace="np.multiply(g, x.data[slots] == out.data, out=grad[slots])",
          caught_by=["test_pooling"]),
     dict(name="avg_pool_detached", cell="pooling",
          find='return Tensor.from_op(out, "avg_pool2d", x, kernel=(kH, kW), stride=(sh, sw))',
@@ -134,7 +134,9 @@ MUTANTS = [
          caught_by=["test_pooling"]),
     # every value right, but the LAST maximum of a window gets the gradient
     dict(name="max_pool_ties_keep_the_last", cell="pooling",
-         find="    for k in range(kH * kW):", replace="    for k in reversed(range(kH * kW)):",
+         find="        arg += ~found                           # no offset before k held the maximum\n"
+              "        if k < kH * kW - 1:\n            found |= views[k] == out\n",
+         replace="        arg[views[k] == out] = k\n",
          caught_by=["test_pooling"]),
     # only the hidden checks see these: overlapping windows, non-square kernels
     dict(name="avg_pool_backward_assigns_overlaps", cell="pooling",
@@ -149,7 +151,10 @@ MUTANTS = [
          caught_by=["test_pooling"]),
     # offsets scanned column by column: the same maxima and gradients, except which tie is "first"
     dict(name="max_pool_ties_in_column_major_order", cell="pooling",
-         find="p, q = k // kW, k % kW", replace="q, p = k // kH, k % kH",
+         find="    found = views[0] == out\n    for k in range(1, kH * kW):\n        arg += ~found                           # no offset before k held the maximum\n"
+              "        if k < kH * kW - 1:\n            found |= views[k] == out\n",
+         replace="    order = sorted(range(kH * kW), key=lambda k: (k % kW, k // kW))\n"
+                 "    arg[...] = order[-1]\n    for k in order[-2::-1]:\n        arg[views[k] == out] = k\n",
          caught_by=["test_pooling"]),
     # correct values and gradients from a sum of strided slices: grad_avg_pool2d never runs
     dict(name="avg_pool_composed_without_its_rule", cell="pooling",
