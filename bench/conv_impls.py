@@ -101,8 +101,9 @@ def np_conv_forward(x, w, b, pad=1):
 def np_conv_backward(g, x, w, pad=1, need_x=True):
     """(gx or None, gw, gb) for out = np_conv_forward(x, w, b, pad) and upstream gradient g.
 
-    Each image's gradient sits on its whole padded plane (zero outside the outputs), so col2im is one sum over
-    a view of the window gradients with one stride per kernel offset (see tinytorch.spatial._conv2d_stride1_grad).
+    Each image's gradient sits on its whole padded plane (zero outside the outputs, after a zero margin), so the
+    input gradient needs no col2im: one matmul per kernel offset with the planes shifted by that offset (a view),
+    added up (see tinytorch.spatial._conv2d_stride1_grad).
     """
     n, ci, h, wd = x.shape
     co, _, k, _ = w.shape
@@ -113,23 +114,26 @@ def np_conv_backward(g, x, w, pad=1, need_x=True):
     K = w2.shape[1]
     gwT = np.zeros((K + 1, co), dtype=g.dtype)                    # the last row: the bias gradient
     gx = np.empty(x.shape, dtype=g.dtype) if need_x else None
+    w_off = [np.ascontiguousarray(w[:, :, p, q].T) for p in range(k) for q in range(k)]   # (ci, co) each
     m = None
     for i0, i1 in _blocks(n, K * P * x.itemsize):
         if i1 - i0 != m:
             m = i1 - i0
-            gp4 = np.zeros((co, m, hp, wp), dtype=g.dtype)         # zero gradient outside the outputs
+            gm = np.zeros((co, reach + m * P), dtype=g.dtype)      # zero outside the outputs, and a margin
+            gp4 = gm[:, reach:].reshape(co, m, hp, wp)
             buf = np.zeros((ci, m * P + reach), dtype=x.dtype)
-            gbuf = np.zeros(reach + K * m * P, dtype=g.dtype)
             cols = np.empty((K + 1, m * P), dtype=x.dtype)
             cols[-1] = 1
         gp4[:, :, :ho, :wo] = g[i0:i1].transpose(1, 0, 2, 3)
-        gp = gp4.reshape(co, m * P)
+        gp = gm[:, reach:]
         gwT += _unfold(x[i0:i1], k, pad, buf, hp, cols) @ gp.T
         if need_x:
-            L, s = m * P, gbuf.itemsize
-            np.matmul(w2.T, gp, out=gbuf[reach:].reshape(K, L))
-            shifted = as_strided(gbuf[reach:], (ci, k, k, L), (k * k * L * s, (k * L - wp) * s, (L - 1) * s, s))
-            planes = shifted.sum(axis=(1, 2)).reshape(ci, m, hp, wp)
+            L = m * P
+            planes = w_off[0] @ gp
+            for j in range(1, k * k):
+                sh = (j // k) * wp + j % k
+                planes += w_off[j] @ gm[:, reach - sh:reach - sh + L]
+            planes = planes.reshape(ci, m, hp, wp)
             gx[i0:i1] = planes[:, :, pad:pad + h, pad:pad + wd].transpose(1, 0, 2, 3)
     return gx, gwT[:K].T.reshape(w.shape), gwT[K].copy()
 

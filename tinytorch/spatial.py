@@ -220,10 +220,11 @@ def _conv2d_stride1_grad(g, x, W2, kernel, padding, need_x=True, need_w=True, ne
 
     Block by block as the forward, with each image's gradient laid out on its whole padded plane (Hp x Wp,
     zero outside the H_out x W_out outputs). It unfolds each block again rather than keeping the forward's
-    unfolded matrix (kH*kW copies of the input, held from forward to backward). grad_x is col2im as ONE sum:
-    pixel y of the padded plane gets sum_{p,q} gcols[(c, p, q), y - (p*Wp + q)], a view of gcols with one
-    stride per kernel offset; reading before a row's start lands on the previous row's zero tail (every
-    plane ends with (kH-1)*Wp + kW-1 zero outputs), and before the first row on a zeroed margin. grad_bias is
+    unfolded matrix (kH*kW copies of the input, held from forward to backward). grad_x needs no col2im: pixel
+    y of the padded plane gets sum_{p,q} w[:, :, p, q].T @ g[:, y - (p*Wp + q)], so each kernel offset is ONE
+    matmul with a view of the gradient planes shifted by p*Wp + q, and the kH*kW products are added up (no
+    window-gradient matrix is written); reading before a row's start lands on the previous row's zero tail
+    (every plane ends with (kH-1)*Wp + kW-1 zero outputs), and before the first row on a zeroed margin. grad_bias is
     sum(g) per channel: with grad_W2, a row of ones below the unfolded matrix gives it from the same product.
     """
     (kH, kW), (ph, pw) = kernel, padding
@@ -233,6 +234,8 @@ def _conv2d_stride1_grad(g, x, W2, kernel, padding, need_x=True, need_w=True, ne
     H_out, W_out = Hp - kH + 1, Wp - kW + 1
     P, reach = Hp * Wp, (kH - 1) * Wp + kW - 1
     grad_x = np.empty(x.shape, dtype=W2.dtype) if need_x else None
+    # w[:, :, p, q].T for each kernel offset (p, q), row-major: (C_in, C_out) each
+    w_offsets = [np.ascontiguousarray(a.T) for a in W2.reshape(C_out, C, kH * kW).transpose(2, 0, 1)]
     ones = int(need_b and need_w)                                    # the bias gradient rides along grad_W2's product
     grad_wT = np.zeros((K + ones, C_out), dtype=W2.dtype) if need_w else None
     nb = _stride1_block(N, K, P, W2.itemsize)
@@ -241,22 +244,23 @@ def _conv2d_stride1_grad(g, x, W2, kernel, padding, need_x=True, need_w=True, ne
         gb = g[n0:n0 + nb]
         if len(gb) != m:                                             # first block, or a smaller last one
             m = len(gb)
-            gp4 = np.zeros((C_out, m, Hp, Wp), dtype=W2.dtype)      # stays 0 outside the outputs
+            gmargin = np.zeros((C_out, reach + m * P), dtype=W2.dtype)  # 0 outside the outputs, and a margin
+            gp4 = gmargin[:, reach:].reshape(C_out, m, Hp, Wp)      # the padded gradient planes (a view)
             buf = np.zeros((C, m * P + reach), dtype=W2.dtype) if need_w else None
             cols = np.empty((K + ones, m * P), dtype=W2.dtype) if need_w else None
             if need_w:
                 cols[K:] = 1
-            gbuf = np.zeros(reach + K * m * P, dtype=W2.dtype) if need_x else None
         gp4[:, :, :H_out, :W_out] = gb.transpose(1, 0, 2, 3)
-        gp = gp4.reshape(C_out, m * P)
+        gp = gmargin[:, reach:]                                      # (C_out, m*P), rows strided by the margin
         if need_w:
             grad_wT += _stride1_cols(x[n0:n0 + m], kernel, padding, buf, Hp, cols) @ gp.T
         if need_x:
-            np.matmul(W2.T, gp, out=gbuf[reach:].reshape(K, m * P))  # the window gradients gcols
-            s, L = gbuf.itemsize, m * P
-            shifted = as_strided(gbuf[reach:], (C, kH, kW, L), (kH * kW * L * s, (kW * L - Wp) * s, (L - 1) * s, s),
-                                 writeable=False)
-            planes = shifted.sum(axis=(1, 2)).reshape(C, m, Hp, Wp)
+            L = m * P
+            planes = w_offsets[0] @ gp
+            for k in range(1, kH * kW):                              # offset (p, q) reads g shifted by p*Wp + q
+                shift = (k // kW) * Wp + k % kW
+                planes += w_offsets[k] @ gmargin[:, reach - shift:reach - shift + L]
+            planes = planes.reshape(C, m, Hp, Wp)
             grad_x[n0:n0 + m] = planes[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3)
     grad_b = None
     if need_b:
