@@ -75,6 +75,10 @@ ELEMENTWISE_OPS = ("add", "mul", "neg", "pow", "exp", "log", "relu", "sigmoid", 
 REDUCTION_OPS = ("sum", "max")                               # 1 FLOP per INPUT element
 POOLING_OPS = ("max_pool2d", "avg_pool2d")                   # kH·kW FLOPs per output element
 FREE_OPS = ("reshape", "transpose", "getitem", "pad", "cat", "stack", "expand")  # data movement: 0 FLOPs
+# Fused ops (modules 08, 12, 13): one recorded op each. Normalizations as fvcore counts them (facebookresearch/fvcore,
+# fvcore/nn/jit_handles.py: norm_flop_counter, batchnorm_flop_jit); softmax one FLOP per pass.
+NORM_OPS = ("batch_norm", "layer_norm")   # per INPUT element: 5 with a weight, 4 without; batch_norm in eval: 2, 1
+SOFTMAX_OPS = ("softmax",)                 # 5 per OUTPUT element: max, subtract, exp, sum, divide
 
 
 def op_flops(op, output):
@@ -88,14 +92,19 @@ def op_flops(op, output):
     - "conv2d" (input, weight (C_out, C_in, kH, kW)[, bias]): 2·C_in·kH·kW per output element (its im2col matmul),
       2·N·C_out·H_out·W_out·C_in·kH·kW, plus 1 per output element for the bias add when there is a bias;
     - ELEMENTWISE_OPS: 1 per output element; REDUCTION_OPS: 1 per input element; POOLING_OPS: kH·kW per output element;
+    - NORM_OPS, module 08's batch_norm and module 13's layer_norm (fvcore's norm_flop_counter): 5 per input element
+      with an affine weight (output._saved["affine"][0]), 4 without; batch_norm in eval (output._saved["training"]
+      False: the running statistics are constants, only x·scale + shift remains; fvcore's batchnorm_flop_jit):
+      2 per input element with a weight, 1 without;
+    - SOFTMAX_OPS, module 12's softmax: 5 per output element (max, subtract, exp, sum, divide);
     - FREE_OPS: 0.
     Returns an int, or None for an op this table does not know (count_flops lists those as "uncounted").
     ValueError when the op needs its inputs and none were recorded.
     """
     if op in FREE_OPS:
         return 0
-    if op in ("matmul", "linear", "conv2d", *REDUCTION_OPS, *POOLING_OPS) and not output._inputs:
-        raise ValueError(f"op_flops({op!r}) needs the op's inputs (and a pooling op its saved kernel), and none were recorded: run the op with "
+    if op in ("matmul", "linear", "conv2d", *REDUCTION_OPS, *POOLING_OPS, *NORM_OPS) and not output._inputs:
+        raise ValueError(f"op_flops({op!r}) needs the op's inputs (and what a pooling or normalization op saved), and none were recorded: run the op with "
                          "recording on and an input that requires grad")
     if op in ("matmul", "linear"):
         a = output._inputs[0]
@@ -113,6 +122,13 @@ def op_flops(op, output):
     if op in POOLING_OPS:
         kH, kW = output._saved["kernel"]
         return int(output.size) * kH * kW
+    if op in NORM_OPS:
+        n, has_weight = int(output._inputs[0].size), output._saved["affine"][0]
+        if op == "batch_norm" and not output._saved["training"]:   # running statistics: scale and shift only
+            return n * (2 if has_weight else 1)
+        return n * (5 if has_weight else 4)
+    if op in SOFTMAX_OPS:
+        return 5 * int(output.size)
     return None
 
 

@@ -8,7 +8,9 @@ returns the mean instead of the median. And: a batched matmul counted as one pro
 a conv bias left out, a model left in eval mode, activations counted once per view (a reshape's output counted again),
 a median that does not interpolate, forward times measured from the start instead of from the previous event,
 backward times read from the clock instead of OpEvent.seconds, and a profiler hook left registered (after fn returns, or after a forward that raised), and a peak that is
-the activations instead of tracemalloc's measurement.
+the activations instead of tracemalloc's measurement. For the fused ops of modules 08, 12 and 13: a normalization
+counted without its affine weight, batch_norm in eval counted as in training, softmax counted as one elementwise op,
+and softmax counted per input element (a masked softmax broadcasts).
 """
 MUTANTS = [
     # ---- 1. count_parameters
@@ -53,6 +55,21 @@ MUTANTS = [
     # only the hidden checks see it: a sum over one axis
     dict(name="reduction_per_output", cell="op_flops",
          find="return int(output._inputs[0].size)", replace="return int(output.size)",
+         caught_by=["test_op_flops"]),
+    # the fused ops (fvcore's normalization convention, softmax's five passes)
+    dict(name="norm_affine_ignored", cell="op_flops",
+         find="return n * (5 if has_weight else 4)", replace="return n * 4",
+         caught_by=["test_op_flops"]),
+    # only the hidden checks see it: batch_norm with running statistics counted as in training
+    dict(name="batch_norm_eval_counted_as_train", cell="op_flops",
+         find='if op == "batch_norm" and not output._saved["training"]:', replace="if False:",
+         caught_by=["test_op_flops", "test_count_flops"]),
+    dict(name="softmax_counted_as_elementwise", cell="op_flops",
+         find="return 5 * int(output.size)", replace="return int(output.size)",
+         caught_by=["test_op_flops"]),
+    # only the hidden checks see it: a masked softmax whose output is larger than its input (broadcast)
+    dict(name="softmax_per_input_element", cell="op_flops",
+         find="return 5 * int(output.size)", replace="return 5 * int(output._inputs[0].size)",
          caught_by=["test_op_flops"]),
 
     # ---- 3. count_flops
