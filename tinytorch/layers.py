@@ -92,11 +92,12 @@ def linear(input, weight, bias=None):
     result dtype (float32 in, float32 out). Shapes are not checked here (a mismatch raises NumPy's ValueError);
     Linear.forward checks them with a message that names the layer. An input with more than 2 dimensions is
     computed as ONE matrix product on its rows, input.reshape(-1, in) @ weight, reshaped back to (*, out) (NumPy's
-    (B, T, in) @ (in, out) would run B small products), and the bias is added in place (no second output-sized array). Cost: 2·(rows)·in·out FLOPs, + rows·out
+    (B, T, in) @ (in, out) would run B small products; a single row, (1, 1, in) at a decoding step, is already one
+    product and skips the two reshapes), and the bias is added in place (no second output-sized array). Cost: 2·(rows)·in·out FLOPs, + rows·out
     for the bias. Its gradient rule, grad_linear, is in module 05. Source: torch.nn.functional.linear.
     """
     x = input.data
-    if x.ndim > 2:  # fold every leading axis into the rows: one GEMM, then the same rows back in their places
+    if x.ndim > 2 and x.size != x.shape[-1]:  # fold every leading axis into the rows: one GEMM, then the same rows back
         y = (x.reshape(-1, x.shape[-1]) @ weight.data).reshape(*x.shape[:-1], weight.shape[-1])
     else:
         y = x @ weight.data

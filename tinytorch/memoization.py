@@ -5,7 +5,7 @@ import numpy as np
 
 from tinytorch.attention import causal_mask, scaled_dot_product_attention
 from tinytorch.autograd import no_grad
-from tinytorch.tensor import Tensor
+from tinytorch.tensor import Tensor, is_grad_enabled
 from tinytorch.transformers import generate as generate_uncached
 from tinytorch.transformers import sample_next_token
 
@@ -114,19 +114,20 @@ def cached_attention(attn, x, cache, layer):
     which then holds S = P + T positions (P before); the queries attend to all S keys with causal_mask(T, S): new
     position i, at absolute position P + i, sees keys 0 .. P + i (bottom-right alignment; for T = 1 every key, so
     no mask is passed). k and v are computed and split as arrays (_project: the cache keeps arrays, no gradient
-    flows into the past).
-    Heads merged, out_proj.
+    flows into the past); so are q and the merged heads when no graph is recorded (under no_grad, as in
+    generate), where recorded ops would only cost time. Heads merged, out_proj.
     Returns a Tensor (B, T, E): rows P .. P + T - 1 of attn(all S positions, is_causal=True)[0].
     """
     x = x if isinstance(x, Tensor) else Tensor(x)
-    q = attn._split_heads(attn.q_proj(x))
+    record = is_grad_enabled()                            # no_grad (generate): nothing to record, so arrays
+    q = attn._split_heads(attn.q_proj(x) if record else _project(attn.q_proj, x))
     k = attn._split_heads(_project(attn.k_proj, x))       # arrays: the cache keeps arrays, so no op is recorded
     v = attn._split_heads(_project(attn.v_proj, x))       # for a result that would be dropped
     keys, values = cache.append(layer, k, v)
     T, S = q.shape[2], keys.shape[2]
     mask = causal_mask(T, S) if T > 1 else None           # one new position may attend to every key: no mask
     out, _ = scaled_dot_product_attention(q, Tensor(keys), Tensor(values), attn_mask=mask)
-    return attn.out_proj(attn._merge_heads(out))
+    return attn.out_proj(attn._merge_heads(out if record else out.data))
 
 
 def cached_forward(model, idx, cache):

@@ -32,7 +32,7 @@ MUTANTS = [
          caught_by=["test_linear_forward", "test_sequential_flatten"]),
     dict(name="linear_records_matmul_then_add", cell="linear",
          find='    x = input.data\n'
-              '    if x.ndim > 2:  # fold every leading axis into the rows: one GEMM, then the same rows back in their places\n'
+              '    if x.ndim > 2 and x.size != x.shape[-1]:  # fold every leading axis into the rows: one GEMM, then the same rows back\n'
               '        y = (x.reshape(-1, x.shape[-1]) @ weight.data).reshape(*x.shape[:-1], weight.shape[-1])\n'
               '    else:\n'
               '        y = x @ weight.data\n'
