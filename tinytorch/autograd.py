@@ -339,8 +339,8 @@ def grad_linear(out, g):
 
     Every leading axis folded into the rows (x2 = x.reshape(-1, in), g2 = g.reshape(-1, out)), so each product
     is ONE matrix product (GEMM), not one small product per batch entry: grad_x = g2 @ wᵀ reshaped to x's shape;
-    grad_w = x2ᵀ @ g2, (in, out) (the weight is shared by all rows); grad_b = g2 summed over its rows, (out,). None for an input that requires no gradient (its product
-    skipped). One tuple entry per input: two without a bias, three with one.
+    grad_w = x2ᵀ @ g2, (in, out) (the weight is shared by all rows); grad_b = g2 summed over its rows, (out,).
+    None for an input that requires no gradient (its product skipped). One tuple entry per input: two without a bias, three with one.
     """
     x, w = out._inputs[0], out._inputs[1]
     n_in, n_out = w.shape

@@ -93,8 +93,8 @@ def linear(input, weight, bias=None):
     Linear.forward checks them with a message that names the layer. An input with more than 2 dimensions is
     computed as ONE matrix product on its rows, input.reshape(-1, in) @ weight, reshaped back to (*, out) (NumPy's
     (B, T, in) @ (in, out) would run B small products; a single row, (1, 1, in) at a decoding step, is already one
-    product and skips the two reshapes), and the bias is added in place (no second output-sized array). Cost: 2·(rows)·in·out FLOPs, + rows·out
-    for the bias. Its gradient rule, grad_linear, is in module 05. Source: torch.nn.functional.linear.
+    product and skips the two reshapes), and the bias is added in place (no second output-sized array).
+    Cost: 2·(rows)·in·out FLOPs, + rows·out for the bias. Its gradient rule, grad_linear, is in module 05. Source: torch.nn.functional.linear.
     """
     x = input.data
     if x.ndim > 2 and x.size != x.shape[-1]:  # fold every leading axis into the rows: one GEMM, then the same rows back

@@ -7,5 +7,5 @@ from classroom.preprocessors.restore_grading_metadata import RestoreGradingMetad
 from classroom.preprocessors.score_capstone import ScoreCapstone
 from classroom.preprocessors.scrub_hidden_tests import ScrubHiddenTests
 
-__all__ = ["CachedCheckCellMetadata", "CompareChecks", "GuardedExecute", "MarkAwaitingGrades", "RestoreGradingMetadata", "ScoreCapstone",
-           "ScrubHiddenTests"]
+__all__ = ["CachedCheckCellMetadata", "CompareChecks", "GuardedExecute", "MarkAwaitingGrades", "RestoreGradingMetadata",
+           "ScoreCapstone", "ScrubHiddenTests"]
